@@ -1,0 +1,119 @@
+# mio_iocp: a C reference implementation of mio 1.1.0's iocp.rs.
+# `make help` lists the targets.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+PYTHON  ?= python3
+
+WARN     := -std=c11 -Wall -Wextra -Wpedantic -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Isrc
+CFLAGS   ?= -O2 -g
+SANITIZE ?=
+FEATURES ?=
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -pthread
+LDLIBS_TEST = -lcunit -pthread
+
+LIB_SRC  := src/iocp.c src/model/alloc.c src/model/file.c src/model/handle.c src/model/port.c
+TEST_SRC := tests/runner.c tests/support.c tests/substrate_model.c tests/test_status.c \
+            tests/test_port.c tests/test_get_many.c tests/test_post.c tests/test_duration.c \
+            tests/test_crate.c tests/test_os.c tests/test_model.c tests/test_threads.c
+HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/support.h
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+STATIC   := $(BUILD)/libmio_iocp.a
+SHARED   := $(BUILD)/libmio_iocp.so
+RUNNER   := $(BUILD)/runner
+
+.PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
+        check-clang conformance test trace trace-check install uninstall clean
+
+all: $(STATIC) $(SHARED) $(RUNNER)
+
+help:
+	@echo "make               build the static and shared library and the test runner"
+	@echo "make conformance   main job: install packages if needed, build, run the suite, print the per-requirement summary"
+	@echo "make test          every check: the suite natively (gcc, clang, both feature sets), ASan+UBSan, TSan, valgrind, trace-check"
+	@echo "make check         run the conformance suite (make check TEST=IOCP-DM-3 runs one test or suite)"
+	@echo "make check-asan | check-tsan | check-valgrind | check-features-off | check-clang"
+	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
+	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+deps:
+	@sh tests/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libmio_iocp.so.0 -o $@ $^ -pthread
+
+$(RUNNER): $(TEST_OBJ) $(STATIC)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(LDLIBS_TEST)
+
+check: $(RUNNER)
+	$(RUNNER) $(TEST)
+
+check-asan:
+	$(MAKE) BUILD=build/asan SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  ASAN_OPTIONS=detect_leaks=1 check
+
+check-tsan:
+	$(MAKE) BUILD=build/tsan SANITIZE="-fsanitize=thread" TSAN_OPTIONS="halt_on_error=1" check
+
+check-valgrind: $(RUNNER)
+	valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+	  --fair-sched=yes -q $(RUNNER) $(TEST)
+
+check-features-off:
+	$(MAKE) BUILD=build/nofeat FEATURES="-DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0" check
+
+check-clang:
+	$(MAKE) BUILD=build/clang CC=clang check
+
+conformance: deps $(RUNNER)
+	@mkdir -p $(BUILD)/report
+	$(RUNNER) --xml $(BUILD)/report/iocp; status=$$?; \
+	$(PYTHON) tests/tools/report.py --csv traceability.csv --results $(BUILD)/report/iocp-Results.xml \
+	  --out $(BUILD)/report && exit $$status
+
+test: deps
+	$(MAKE) trace-check
+	$(MAKE) check
+	$(MAKE) check-features-off
+	$(MAKE) check-clang
+	$(MAKE) check-asan
+	$(MAKE) check-tsan
+	$(MAKE) check-valgrind
+
+trace: $(RUNNER)
+	$(RUNNER) --list > $(BUILD)/registered.tsv
+	$(PYTHON) tests/tools/trace.py --registered $(BUILD)/registered.tsv --write traceability.csv
+
+trace-check: $(RUNNER)
+	$(RUNNER) --list > $(BUILD)/registered.tsv
+	$(PYTHON) tests/tools/trace.py --registered $(BUILD)/registered.tsv --check traceability.csv
+
+install: $(STATIC) $(SHARED)
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mio_iocp/model
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libmio_iocp.a
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so.0
+	ln -sf libmio_iocp.so.0 $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so
+	install -m 644 src/mio_iocp.h src/win32.h $(DESTDIR)$(PREFIX)/include/mio_iocp/
+	install -m 644 src/model/win32_model.h $(DESTDIR)$(PREFIX)/include/mio_iocp/model/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' src/mio_iocp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mio_iocp.pc
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/mio_iocp
+	rm -f $(DESTDIR)$(PREFIX)/lib/libmio_iocp.a $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so \
+	  $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so.0 $(DESTDIR)$(PREFIX)/lib/pkgconfig/mio_iocp.pc
+
+clean:
+	rm -rf build

@@ -1,0 +1,133 @@
+/**
+ * @file handle.c
+ * @brief The model's handle table, CloseHandle() and the last error.
+ *
+ * A HANDLE encodes a table slot and the slot's generation.  Closing bumps the
+ * generation, so a stale copy of a closed handle is told apart from the new
+ * object that reuses its slot (Windows may hand the same value to the new
+ * object; the model never does, OS-HANDLE-2).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/** Slots are numbered from 1 in a handle, so no handle is NULL. */
+#define SLOT_BITS 24
+#define MAX_SLOTS ((1u << SLOT_BITS) - 1)
+
+struct slot {
+  struct model__object *obj; /* NULL while free */
+  uint32_t gen;
+  uint32_t next_free; /* 1-based index of the next free slot, 0 ends */
+};
+
+static struct {
+  pthread_rwlock_t lock;
+  struct slot *slots;
+  uint32_t used, cap, free_head;
+} table = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 0};
+
+static _Thread_local DWORD last_error;
+
+/* Handle values are multiples of 4, as on Windows. */
+static HANDLE encode(uint32_t index, uint32_t gen) {
+  return (HANDLE)(((((uintptr_t)gen << SLOT_BITS) | (index + 1u)) << 2));
+}
+
+/* The slot a handle names, or NULL; call with the lock held. */
+static struct slot *lookup(HANDLE handle) {
+  uintptr_t v = (uintptr_t)handle;
+  uint32_t index = (uint32_t)((v >> 2) & MAX_SLOTS) - 1u;
+  uint32_t gen = (uint32_t)(v >> (SLOT_BITS + 2));
+  if ((v & 3u) != 0 || (v >> (SLOT_BITS + 2)) > UINT32_MAX || index >= table.used)
+    return NULL;
+  struct slot *s = &table.slots[index];
+  return s->obj != NULL && s->gen == gen ? s : NULL;
+}
+
+static int grow(void) {
+  uint32_t cap = table.cap ? table.cap * 2 : 64;
+  if (cap > MAX_SLOTS) cap = MAX_SLOTS;
+  if (cap == table.cap) return 0;
+  struct slot *slots = model__realloc(table.slots, cap * sizeof *slots);
+  if (slots == NULL) return 0;
+  table.slots = slots;
+  table.cap = cap;
+  return 1;
+}
+
+HANDLE model__handle_insert(struct model__object *obj) {
+  uint32_t index;
+  HANDLE handle = NULL;
+  pthread_rwlock_wrlock(&table.lock);
+  if (table.free_head != 0) {
+    index = table.free_head - 1;
+    table.free_head = table.slots[index].next_free;
+  } else if (table.used < table.cap || grow()) {
+    index = table.used++;
+    table.slots[index].gen = 0;
+  } else {
+    goto out;
+  }
+  table.slots[index].obj = obj;
+  handle = encode(index, table.slots[index].gen);
+out:
+  pthread_rwlock_unlock(&table.lock);
+  if (handle == NULL) SetLastError(ERROR_NO_SYSTEM_RESOURCES);
+  return handle;
+}
+
+/** @satisfies{OS-HANDLE-3} */
+struct model__object *model__handle_get(HANDLE handle, enum model__type type) {
+  struct model__object *obj = NULL;
+  pthread_rwlock_rdlock(&table.lock);
+  struct slot *s = lookup(handle);
+  if (s != NULL && s->obj->type == type) {
+    obj = s->obj;
+    model__object_retain(obj);
+  }
+  pthread_rwlock_unlock(&table.lock);
+  if (obj == NULL) SetLastError(ERROR_INVALID_HANDLE);
+  return obj;
+}
+
+void model__object_retain(struct model__object *obj) {
+  atomic_fetch_add_explicit(&obj->refs, 1, memory_order_relaxed);
+}
+
+void model__object_release(struct model__object *obj) {
+  if (atomic_fetch_sub_explicit(&obj->refs, 1, memory_order_acq_rel) == 1)
+    obj->destroy(obj);
+}
+
+/**
+ * @satisfies{OS-HANDLE-1}
+ * @satisfies{OS-HANDLE-2}
+ */
+BOOL CloseHandle(HANDLE hObject) {
+  struct model__object *obj = NULL;
+  pthread_rwlock_wrlock(&table.lock);
+  struct slot *s = lookup(hObject);
+  if (s != NULL) {
+    obj = s->obj;
+    s->obj = NULL;
+    s->gen++;
+    s->next_free = table.free_head;
+    table.free_head = (uint32_t)(s - table.slots) + 1;
+  }
+  pthread_rwlock_unlock(&table.lock);
+  if (obj == NULL) return model__fail(ERROR_INVALID_HANDLE);
+  obj->close(obj);
+  model__object_release(obj);
+  return TRUE;
+}
+
+DWORD GetLastError(void) { return last_error; }
+
+void SetLastError(DWORD dwErrCode) { last_error = dwErrCode; }
+
+BOOL model__fail(DWORD error) {
+  SetLastError(error);
+  return FALSE;
+}

@@ -1,0 +1,97 @@
+/**
+ * @file internal.h
+ * @brief Private interfaces between the parts of the POSIX model.
+ *
+ * Kernel objects (ports, files) start with a model__object header.  The
+ * handle table maps HANDLE values to objects and counts references, so a
+ * bad, closed or stale handle is detected and an object is freed only when
+ * no handle and no in-flight call still uses it.
+ */
+#ifndef MIO_MODEL_INTERNAL_H
+#define MIO_MODEL_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "win32_model.h"
+
+/** Kinds of kernel object. */
+enum model__type { MODEL__PORT = 1, MODEL__FILE = 2 };
+
+/** Header shared by every kernel object. */
+struct model__object {
+  enum model__type type;      /**< What the object is. */
+  atomic_uint refs;           /**< The handle's reference plus borrowers'. */
+  void (*close)(struct model__object *obj);   /**< Its handle was closed. */
+  void (*destroy)(struct model__object *obj); /**< Last reference gone: free it. */
+};
+
+/**
+ * @brief Enters @p obj in the handle table; the handle owns one reference.
+ * @param obj The object, with refs already 1.
+ * @return The handle, or NULL with last error 1450 when the table cannot grow.
+ */
+HANDLE model__handle_insert(struct model__object *obj);
+
+/**
+ * @brief Borrows the object behind @p handle if it is of @p type.
+ * @param handle Any value.
+ * @param type The required kind.
+ * @return The object with one more reference (give it back with
+ *         model__object_release()), or NULL with last error 6: the handle is
+ *         bad, closed or of another kind.
+ */
+struct model__object *model__handle_get(HANDLE handle, enum model__type type);
+
+/**
+ * @brief Takes a reference; the caller must already hold one.
+ * @param obj The object.
+ */
+void model__object_retain(struct model__object *obj);
+
+/**
+ * @brief Drops a reference, destroying the object at zero.
+ * @param obj The object.
+ */
+void model__object_release(struct model__object *obj);
+
+/**
+ * @brief malloc() that honours iocp_model_fail_allocation().
+ * @param size Bytes.
+ * @return The block, or NULL.
+ */
+void *model__malloc(size_t size);
+
+/**
+ * @brief realloc() that honours iocp_model_fail_allocation().
+ * @param ptr Block or NULL.
+ * @param size Bytes.
+ * @return The block, or NULL (then @p ptr is untouched).
+ */
+void *model__realloc(void *ptr, size_t size);
+
+/**
+ * @brief One allocation attempt that takes no memory: may it proceed?
+ *
+ * Queueing a packet calls this, so the packet pool can run out on demand.
+ * @return 1 if it may, 0 if an injected failure hits it.
+ */
+int model__allocation_allowed(void);
+
+/**
+ * @brief Associates the file behind @p file with @p port under @p key.
+ * @param file The file's handle.
+ * @param port A borrowed port object; the file keeps its own reference.
+ * @param key The completion key of the file's packets.
+ * @return 0, or the Win32 error: 6 for a handle that is not a file, 87 for a
+ *         file without FILE_FLAG_OVERLAPPED or one already associated.
+ */
+DWORD model__file_associate(HANDLE file, struct model__object *port, ULONG_PTR key);
+
+/**
+ * @brief Sets the last error and returns FALSE, for one-line failure paths.
+ * @param error The Win32 code.
+ * @return FALSE.
+ */
+BOOL model__fail(DWORD error);
+
+#endif

@@ -1,0 +1,303 @@
+/**
+ * @file port.c
+ * @brief The completion port kernel object of the POSIX model.
+ *
+ * A port is a FIFO ring of packets, a LIFO stack of blocked waiters and one
+ * mutex.  A waiter blocks only while the ring is empty, so a packet posted
+ * while anyone waits is handed straight to the top waiter (the one that
+ * blocked last, as Windows releases them) and never enters the ring.  The
+ * poster wakes that one waiter after unlocking, so the woken thread does not
+ * block again on the mutex; a post with nobody waiting makes no system call.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+/** Windows rejects batch sizes above this (OS-GET-1). */
+#define MAX_BATCH 0x7FFFFFFu
+
+struct packet {
+  ULONG_PTR key;
+  LPOVERLAPPED overlapped;
+  DWORD status; /* 0 for posted packets */
+  DWORD bytes;
+};
+
+/* A thread blocked in GetQueuedCompletionStatusEx; lives on its stack. */
+struct waiter {
+  struct waiter *below, *above; /* neighbours in the stack */
+  pthread_cond_t wake;
+  int done;             /* under the port lock: packet or error delivered */
+  DWORD error;          /* 0: `packet` holds a packet; else why it woke */
+  struct packet packet;
+  atomic_int signalled; /* the waker has finished with `wake` */
+};
+
+struct model__port {
+  struct model__object hdr;
+  pthread_mutex_t lock;
+  struct packet *ring; /* capacity is 0 or a power of two */
+  size_t cap, head, count;
+  struct waiter *top;
+  int closed; /* its handle is closed: no more posts or waits */
+};
+
+static void port_close(struct model__object *obj);
+static void port_destroy(struct model__object *obj);
+
+static struct model__port *port_get(HANDLE handle) {
+  return (struct model__port *)model__handle_get(handle, MODEL__PORT);
+}
+
+static void port_release(struct model__port *port) { model__object_release(&port->hdr); }
+
+static HANDLE port_create(void) {
+  struct model__port *port = model__malloc(sizeof *port);
+  if (port == NULL) {
+    SetLastError(ERROR_NO_SYSTEM_RESOURCES);
+    return NULL;
+  }
+  memset(port, 0, sizeof *port);
+  port->hdr.type = MODEL__PORT;
+  atomic_init(&port->hdr.refs, 1);
+  port->hdr.close = port_close;
+  port->hdr.destroy = port_destroy;
+  pthread_mutex_init(&port->lock, NULL);
+  HANDLE handle = model__handle_insert(&port->hdr);
+  if (handle == NULL) port_destroy(&port->hdr);
+  return handle;
+}
+
+/**
+ * @satisfies{OS-CREATE-1}
+ * @satisfies{OS-ASSOC-1}
+ * @satisfies{OS-ASSOC-2}
+ * @satisfies{OS-ASSOC-3}
+ *
+ * The concurrency value is accepted and not modelled (OS-CREATE-1).
+ */
+HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+                              ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
+  (void)NumberOfConcurrentThreads;
+  if (FileHandle == INVALID_HANDLE_VALUE) {
+    if (ExistingCompletionPort == NULL) return port_create();
+    SetLastError(ERROR_INVALID_PARAMETER);
+    return NULL;
+  }
+  HANDLE handle = ExistingCompletionPort != NULL ? ExistingCompletionPort : port_create();
+  if (handle == NULL) return NULL;
+  struct model__port *port = port_get(handle);
+  DWORD error = port ? model__file_associate(FileHandle, &port->hdr, CompletionKey)
+                     : ERROR_INVALID_HANDLE;
+  if (port != NULL) port_release(port);
+  if (error == 0) return handle;
+  if (ExistingCompletionPort == NULL) CloseHandle(handle);
+  SetLastError(error);
+  return NULL;
+}
+
+static int ring_grow(struct model__port *port) {
+  size_t cap = port->cap ? port->cap * 2 : 64;
+  struct packet *ring = model__malloc(cap * sizeof *ring);
+  if (ring == NULL) return 0;
+  size_t first = port->cap - port->head; /* packets before the wrap */
+  if (first > port->count) first = port->count;
+  if (port->count > 0) {
+    memcpy(ring, port->ring + port->head, first * sizeof *ring);
+    memcpy(ring + first, port->ring, (port->count - first) * sizeof *ring);
+  }
+  free(port->ring);
+  port->ring = ring;
+  port->cap = cap;
+  port->head = 0;
+  return 1;
+}
+
+static int ring_push(struct model__port *port, const struct packet *p) {
+  if (port->count == port->cap && !ring_grow(port)) return 0;
+  port->ring[(port->head + port->count) & (port->cap - 1)] = *p;
+  port->count++;
+  return 1;
+}
+
+static void entry_write(OVERLAPPED_ENTRY *e, const struct packet *p) {
+  e->lpCompletionKey = p->key;
+  e->lpOverlapped = p->overlapped;
+  e->Internal = p->status;
+  e->dwNumberOfBytesTransferred = p->bytes;
+}
+
+/* Moves up to `max` packets from the ring to `entries`; returns how many. */
+static ULONG ring_take(struct model__port *port, OVERLAPPED_ENTRY *entries, ULONG max) {
+  ULONG n = 0;
+  for (; n < max && port->count > 0; n++) {
+    entry_write(&entries[n], &port->ring[port->head]);
+    port->head = (port->head + 1) & (port->cap - 1);
+    port->count--;
+  }
+  return n;
+}
+
+/* Hand-off to a waiter that was unlinked under the lock; call unlocked. */
+static void waiter_wake(struct waiter *w) {
+  pthread_cond_signal(&w->wake);
+  atomic_store_explicit(&w->signalled, 1, memory_order_release);
+}
+
+static void waiter_unlink(struct model__port *port, struct waiter *w) {
+  if (w->above != NULL) w->above->below = w->below;
+  else port->top = w->below;
+  if (w->below != NULL) w->below->above = w->above;
+}
+
+/**
+ * @satisfies{OS-WAIT-1}
+ * @satisfies{OS-WAIT-2}
+ */
+BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+                                ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) {
+  struct packet p = {dwCompletionKey, lpOverlapped, 0, dwNumberOfBytesTransferred};
+  struct model__port *port = port_get(CompletionPort);
+  if (port == NULL) return FALSE;
+  DWORD error = 0;
+  struct waiter *w = NULL;
+  pthread_mutex_lock(&port->lock);
+  if (port->closed) {
+    error = ERROR_INVALID_HANDLE;
+  } else if (!model__allocation_allowed()) {
+    error = ERROR_NO_SYSTEM_RESOURCES;
+  } else if (port->top != NULL) {
+    w = port->top;
+    waiter_unlink(port, w);
+    w->packet = p;
+    w->done = 1;
+  } else if (!ring_push(port, &p)) {
+    error = ERROR_NO_SYSTEM_RESOURCES;
+  }
+  pthread_mutex_unlock(&port->lock);
+  if (w != NULL) waiter_wake(w);
+  port_release(port);
+  return error ? model__fail(error) : TRUE;
+}
+
+static void deadline_after(struct timespec *t, DWORD ms) {
+  clock_gettime(CLOCK_MONOTONIC, t);
+  t->tv_sec += ms / 1000;
+  t->tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (t->tv_nsec >= 1000000000L) {
+    t->tv_sec++;
+    t->tv_nsec -= 1000000000L;
+  }
+}
+
+/* Blocks on an empty port; returns packets taken, or 0 with *error set. */
+static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULONG count,
+                       DWORD ms, DWORD *error) {
+  struct waiter w = {.below = port->top};
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&w.wake, &attr);
+  pthread_condattr_destroy(&attr);
+  atomic_init(&w.signalled, 0);
+  if (port->top != NULL) port->top->above = &w;
+  port->top = &w;
+
+  struct timespec deadline;
+  if (ms != INFINITE) deadline_after(&deadline, ms);
+  while (!w.done) {
+    int rc = ms == INFINITE ? pthread_cond_wait(&w.wake, &port->lock)
+                            : pthread_cond_timedwait(&w.wake, &port->lock, &deadline);
+    if (rc == ETIMEDOUT && !w.done) {
+      waiter_unlink(port, &w);
+      w.error = WAIT_TIMEOUT;
+      break;
+    }
+  }
+  ULONG n = 0;
+  if (w.done && w.error == 0) {
+    entry_write(&entries[0], &w.packet);
+    n = 1 + ring_take(port, entries + 1, count - 1);
+  }
+  *error = w.error;
+  if (w.done) { /* the waker may still be signalling: let it finish */
+    pthread_mutex_unlock(&port->lock);
+    while (!atomic_load_explicit(&w.signalled, memory_order_acquire)) sched_yield();
+    pthread_mutex_lock(&port->lock);
+  }
+  pthread_cond_destroy(&w.wake);
+  return n;
+}
+
+/**
+ * @satisfies{OS-GET-1}
+ * @satisfies{OS-GET-2}
+ * @satisfies{OS-GET-3}
+ * @satisfies{OS-GET-4}
+ * @satisfies{OS-GET-5}
+ *
+ * fAlertable is ignored: the model has no APCs, and mio passes FALSE.
+ */
+BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
+                                 LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
+                                 PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
+                                 BOOL fAlertable) {
+  (void)fAlertable;
+  if (ulCount == 0 || ulCount > MAX_BATCH) return model__fail(ERROR_INVALID_PARAMETER);
+  if (lpCompletionPortEntries == NULL || ulNumEntriesRemoved == NULL)
+    return model__fail(ERROR_NOACCESS);
+  struct model__port *port = port_get(CompletionPort);
+  if (port == NULL) return FALSE;
+  DWORD error = ERROR_INVALID_HANDLE;
+  ULONG n = 0;
+  pthread_mutex_lock(&port->lock);
+  if (!port->closed) {
+    n = ring_take(port, lpCompletionPortEntries, ulCount);
+    error = n > 0 ? 0 : WAIT_TIMEOUT;
+    if (n == 0 && dwMilliseconds != 0)
+      n = port_wait(port, lpCompletionPortEntries, ulCount, dwMilliseconds, &error);
+  }
+  pthread_mutex_unlock(&port->lock);
+  port_release(port);
+  if (error == ERROR_INVALID_HANDLE) return model__fail(error);
+  *ulNumEntriesRemoved = n;
+  return error ? model__fail(error) : TRUE;
+}
+
+/**
+ * The port's handle was closed: wake every waiter with 735, drop packets.
+ * @satisfies{IOCP-GM-10}
+ * @satisfies{OS-CLOSE-1}
+ */
+static void port_close(struct model__object *obj) {
+  struct model__port *port = (struct model__port *)obj;
+  pthread_mutex_lock(&port->lock);
+  struct waiter *w = port->top;
+  port->top = NULL;
+  port->closed = 1;
+  for (struct waiter *v = w; v != NULL; v = v->below) {
+    v->done = 1;
+    v->error = ERROR_ABANDONED_WAIT_0;
+  }
+  free(port->ring);
+  port->ring = NULL;
+  port->cap = port->head = port->count = 0;
+  pthread_mutex_unlock(&port->lock);
+  while (w != NULL) {
+    struct waiter *below = w->below; /* read before `w` may vanish */
+    waiter_wake(w);
+    w = below;
+  }
+}
+
+static void port_destroy(struct model__object *obj) {
+  struct model__port *port = (struct model__port *)obj;
+  pthread_mutex_destroy(&port->lock);
+  free(port->ring);
+  free(port);
+}

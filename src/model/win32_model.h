@@ -1,0 +1,166 @@
+/**
+ * @file win32_model.h
+ * @brief The POSIX model of the Win32 I/O completion port API.
+ *
+ * The subset of `<windows.h>` that iocp.c uses, with the same names, types,
+ * constants, error codes and x86_64 struct layouts, so the module's text
+ * compiles unchanged on Linux.  Behaviour follows Windows where Windows and
+ * Wine differ; each function names the requirements of spec/os.md it meets.
+ *
+ * Two calls are the model's own (lower case, `iocp_model_` prefix):
+ * iocp_model_handle_from_fd() gives a file descriptor a HANDLE, and
+ * iocp_model_fail_allocation() makes an allocation fail for tests.
+ */
+#ifndef MIO_WIN32_MODEL_H
+#define MIO_WIN32_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** @name Win32 scalar types (LLP64 widths on x86_64) */
+/**@{*/
+typedef int BOOL;              /**< Win32 boolean: 0 is FALSE. */
+typedef uint32_t DWORD;        /**< 32-bit unsigned. */
+typedef uint32_t ULONG;        /**< 32-bit unsigned (LLP64 long). */
+typedef ULONG *PULONG;         /**< Pointer to ULONG. */
+typedef uintptr_t ULONG_PTR;   /**< Pointer-sized unsigned. */
+typedef void *PVOID;           /**< Untyped pointer. */
+typedef void *HANDLE;          /**< Kernel object handle. */
+/**@}*/
+
+/** @name Win32 constants */
+/**@{*/
+#define TRUE 1                              /**< Win32 true. */
+#define FALSE 0                             /**< Win32 false. */
+#define INVALID_HANDLE_VALUE ((HANDLE)(intptr_t)-1) /**< Not a handle. */
+#define INFINITE 0xFFFFFFFFu                /**< Wait without time limit. */
+#define FILE_FLAG_OVERLAPPED 0x40000000u    /**< Open for overlapped I/O. */
+/**@}*/
+
+/** @name Win32 error codes the model returns */
+/**@{*/
+#define ERROR_SUCCESS 0u                /**< No error. */
+#define ERROR_INVALID_HANDLE 6u         /**< Bad, closed or wrong-type handle. */
+#define ERROR_INVALID_PARAMETER 87u     /**< An argument is out of range. */
+#define ERROR_INSUFFICIENT_BUFFER 122u  /**< The caller's buffer is too small. */
+#define WAIT_TIMEOUT 258u               /**< The wait timed out. */
+#define ERROR_ABANDONED_WAIT_0 735u     /**< The port was closed during the wait. */
+#define ERROR_NOACCESS 998u             /**< An output pointer is not writable. */
+#define ERROR_NO_SYSTEM_RESOURCES 1450u /**< Out of memory for a kernel object or packet. */
+/**@}*/
+
+/** Overlapped I/O control block; 32 bytes, Windows x64 offsets. */
+typedef struct _OVERLAPPED {
+  ULONG_PTR Internal;     /**< NTSTATUS of the request (offset 0). */
+  ULONG_PTR InternalHigh; /**< Bytes transferred (offset 8). */
+  union {
+    struct {
+      DWORD Offset;     /**< Low file offset (offset 16). */
+      DWORD OffsetHigh; /**< High file offset (offset 20). */
+    };
+    PVOID Pointer; /**< Reserved (offset 16). */
+  };
+  HANDLE hEvent; /**< Event to signal (offset 24). */
+} OVERLAPPED, *LPOVERLAPPED;
+
+/** One dequeued completion packet; 32 bytes, Windows x64 offsets. */
+typedef struct _OVERLAPPED_ENTRY {
+  ULONG_PTR lpCompletionKey;       /**< Key of the handle or post (offset 0). */
+  LPOVERLAPPED lpOverlapped;       /**< Request pointer, never dereferenced (offset 8). */
+  ULONG_PTR Internal;              /**< Packet status, 0 for posts (offset 16). */
+  DWORD dwNumberOfBytesTransferred; /**< Byte count (offset 24). */
+} OVERLAPPED_ENTRY, *LPOVERLAPPED_ENTRY;
+
+_Static_assert(sizeof(OVERLAPPED) == 32, "OVERLAPPED is 32 bytes on x64");
+_Static_assert(offsetof(OVERLAPPED, InternalHigh) == 8, "OVERLAPPED.InternalHigh @8");
+_Static_assert(offsetof(OVERLAPPED, Offset) == 16, "OVERLAPPED.Offset @16");
+_Static_assert(offsetof(OVERLAPPED, OffsetHigh) == 20, "OVERLAPPED.OffsetHigh @20");
+_Static_assert(offsetof(OVERLAPPED, Pointer) == 16, "OVERLAPPED.Pointer @16");
+_Static_assert(offsetof(OVERLAPPED, hEvent) == 24, "OVERLAPPED.hEvent @24");
+_Static_assert(sizeof(OVERLAPPED_ENTRY) == 32, "OVERLAPPED_ENTRY is 32 bytes on x64");
+_Static_assert(_Alignof(OVERLAPPED_ENTRY) == 8, "OVERLAPPED_ENTRY aligns to 8");
+_Static_assert(offsetof(OVERLAPPED_ENTRY, lpOverlapped) == 8, "lpOverlapped @8");
+_Static_assert(offsetof(OVERLAPPED_ENTRY, Internal) == 16, "Internal @16");
+_Static_assert(offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
+               "dwNumberOfBytesTransferred @24");
+
+/**
+ * @brief Creates a completion port, or associates a file handle with one.
+ * @param FileHandle INVALID_HANDLE_VALUE to create a port, else the file.
+ * @param ExistingCompletionPort NULL to create, else the port to associate with.
+ * @param CompletionKey Key carried by the file's packets (ignored on creation).
+ * @param NumberOfConcurrentThreads Concurrency value (0: processor count).
+ * @return The new port, or ExistingCompletionPort; NULL with the last error set.
+ */
+HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+                              ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads);
+
+/**
+ * @brief Queues a packet with the given values, uninterpreted.
+ * @param CompletionPort The port.
+ * @param dwNumberOfBytesTransferred Byte count of the packet.
+ * @param dwCompletionKey Key of the packet.
+ * @param lpOverlapped Pointer value of the packet, never dereferenced.
+ * @return TRUE, or FALSE with the last error set.
+ */
+BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+                                ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
+
+/**
+ * @brief Dequeues up to ulCount packets, waiting only while the port is empty.
+ * @param CompletionPort The port.
+ * @param lpCompletionPortEntries Array receiving the packets.
+ * @param ulCount Capacity of the array, 1 to 0x7FFFFFF.
+ * @param ulNumEntriesRemoved Receives the number of packets dequeued.
+ * @param dwMilliseconds Time limit in ms; INFINITE waits forever.
+ * @param fAlertable Ignored: the model has no APCs.
+ * @return TRUE if at least one packet was dequeued, else FALSE with the last error set.
+ */
+BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
+                                 LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
+                                 PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
+                                 BOOL fAlertable);
+
+/**
+ * @brief Closes a handle; the object goes when its last handle and reference go.
+ * @param hObject The handle.
+ * @return TRUE, or FALSE with the last error set.
+ */
+BOOL CloseHandle(HANDLE hObject);
+
+/**
+ * @brief The calling thread's last error code.
+ * @return The code set by the last failing call on this thread.
+ */
+DWORD GetLastError(void);
+
+/**
+ * @brief Sets the calling thread's last error code.
+ * @param dwErrCode The new code.
+ */
+void SetLastError(DWORD dwErrCode);
+
+/**
+ * @brief Model extension: gives a file descriptor a HANDLE.
+ *
+ * The handle owns @p fd from then on: CloseHandle() closes it.  @p flags
+ * holds FILE_FLAG_OVERLAPPED when the descriptor is opened for overlapped
+ * I/O; only such handles can be associated with a port, as on Windows.
+ * @param fd An open file descriptor.
+ * @param flags 0 or FILE_FLAG_OVERLAPPED.
+ * @return The handle, or NULL with the last error set (87 for a negative fd,
+ *         1450 when out of memory).
+ */
+HANDLE iocp_model_handle_from_fd(int fd, DWORD flags);
+
+/**
+ * @brief Model extension for tests: makes the @p nth allocation from now fail.
+ *
+ * Counts every allocation the model makes, and every packet it queues (a
+ * packet is one allocation, as in the Windows kernel pool, even when the
+ * queue has room).  1 fails the very next one; 0 disarms.  Process-wide.
+ * @param nth Which allocation fails.
+ */
+void iocp_model_fail_allocation(unsigned nth);
+
+#endif

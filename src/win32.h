@@ -1,0 +1,18 @@
+/**
+ * @file win32.h
+ * @brief The platform seam: the one place that picks the Win32 API.
+ *
+ * On Windows the module calls the real kernel32 functions; elsewhere it calls
+ * the POSIX model, which has the same names, types and layouts.  No other
+ * file of the library tests for the platform.
+ */
+#ifndef MIO_WIN32_H
+#define MIO_WIN32_H
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include "model/win32_model.h"
+#endif
+
+#endif

@@ -1,0 +1,122 @@
+/**
+ * @file runner.c
+ * @brief The conformance suite's runner.
+ *
+ * Usage: `runner [--list] [--xml PREFIX] [NAME]`, where NAME is a suite or a
+ * test (a requirement ID).  `--list` prints the registered tests, one
+ * `suite<TAB>test` per line.  `--xml PREFIX` writes CUnit's
+ * PREFIX-Listing.xml and PREFIX-Results.xml instead of the console report;
+ * the run summary is printed either way.
+ *
+ * The exit status is 0 only if every selected test ran and no failure
+ * record exists: CUnit's own run functions report framework errors only,
+ * and a suite whose set-up fails would silently run fewer tests.
+ */
+#include <CUnit/Automated.h>
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support.h"
+
+#define SUITE(name) {#name, NULL, NULL, support_setup, support_teardown, suite_##name}
+
+static CU_SuiteInfo suites[] = {
+    SUITE(completion_status), SUITE(completion_port), SUITE(get_many),
+    SUITE(post),              SUITE(duration_millis), SUITE(crate_tests),
+    SUITE(os_layer),          SUITE(model),           SUITE(threads),
+    CU_SUITE_INFO_NULL};
+
+static unsigned count_tests(CU_pSuite only_suite, CU_pTest only_test) {
+  if (only_test != NULL) return 1;
+  unsigned n = 0;
+  for (CU_pSuite s = CU_get_registry()->pSuite; s != NULL; s = s->pNext)
+    if (only_suite == NULL || s == only_suite) n += s->uiNumberOfTests;
+  return n;
+}
+
+static void list_tests(void) {
+  for (CU_pSuite s = CU_get_registry()->pSuite; s != NULL; s = s->pNext)
+    for (CU_pTest t = s->pTest; t != NULL; t = t->pNext) printf("%s\t%s\n", s->pName, t->pName);
+}
+
+/* Finds NAME as a suite, else as a test in any suite. */
+static int find(const char *name, CU_pSuite *suite, CU_pTest *test) {
+  for (CU_pSuite s = CU_get_registry()->pSuite; s != NULL; s = s->pNext) {
+    if (strcmp(s->pName, name) == 0) {
+      *suite = s;
+      return 1;
+    }
+    for (CU_pTest t = s->pTest; t != NULL; t = t->pNext) {
+      if (strcmp(t->pName, name) == 0) {
+        *suite = s;
+        *test = t;
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+static void run_xml(const char *prefix, CU_pSuite suite, CU_pTest test) {
+  for (CU_pSuite s = CU_get_registry()->pSuite; s != NULL; s = s->pNext) {
+    if (suite != NULL && s != suite) CU_set_suite_active(s, CU_FALSE);
+    for (CU_pTest t = s->pTest; t != NULL; t = t->pNext)
+      if (test != NULL && t != test) CU_set_test_active(t, CU_FALSE);
+  }
+  CU_set_fail_on_inactive(CU_FALSE); /* tests left out are not failures */
+  CU_set_output_filename(prefix);
+  CU_list_tests_to_file();
+  CU_automated_run_tests();
+  CU_print_run_results(stdout);
+}
+
+static void run_basic(CU_pSuite suite, CU_pTest test) {
+  CU_basic_set_mode(CU_BRM_VERBOSE);
+  if (test != NULL) CU_basic_run_test(suite, test);
+  else if (suite != NULL) CU_basic_run_suite(suite);
+  else CU_basic_run_tests();
+}
+
+int main(int argc, char **argv) {
+  const char *xml = NULL, *name = NULL;
+  int list = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--list") == 0) list = 1;
+    else if (strcmp(argv[i], "--xml") == 0 && i + 1 < argc) xml = argv[++i];
+    else if (argv[i][0] != '-' && name == NULL) name = argv[i];
+    else {
+      fprintf(stderr, "usage: %s [--list] [--xml PREFIX] [SUITE|TEST]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS) {
+    fprintf(stderr, "runner: cannot register the suites: %s\n", CU_get_error_msg());
+    CU_cleanup_registry();
+    return 2;
+  }
+  if (list) {
+    list_tests();
+    CU_cleanup_registry();
+    return 0;
+  }
+  CU_pSuite suite = NULL;
+  CU_pTest test = NULL;
+  if (name != NULL && !find(name, &suite, &test)) {
+    fprintf(stderr, "runner: no suite or test named '%s' (see --list)\n", name);
+    CU_cleanup_registry();
+    return 2;
+  }
+  unsigned expected = count_tests(suite, test);
+  if (xml != NULL) run_xml(xml, suite, test);
+  else run_basic(suite, test);
+  /* Read the counters before CU_cleanup_registry() resets them. */
+  unsigned records = CU_get_number_of_failure_records();
+  unsigned ran = CU_get_number_of_tests_run();
+  CU_ErrorCode error = CU_get_error();
+  CU_cleanup_registry();
+  if (ran != expected)
+    fprintf(stderr, "runner: %u of %u selected tests ran\n", ran, expected);
+  if (error != CUE_SUCCESS) fprintf(stderr, "runner: CUnit error %d\n", (int)error);
+  return records == 0 && ran == expected && error == CUE_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,25 @@
+/**
+ * @file substrate_model.c
+ * @brief The POSIX model as a test substrate.
+ *
+ * File handles are pipe ends given a HANDLE by iocp_model_handle_from_fd();
+ * allocation failures are injected with iocp_model_fail_allocation().
+ */
+#include <unistd.h>
+
+#include "support.h"
+
+HANDLE support_file(int overlapped) {
+  int fds[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+  close(fds[1]);
+  HANDLE h = iocp_model_handle_from_fd(fds[0], overlapped ? FILE_FLAG_OVERLAPPED : 0);
+  if (h == NULL) close(fds[0]);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+  return support_track(h);
+}
+
+int support_fail_allocation(unsigned nth) {
+  iocp_model_fail_allocation(nth);
+  return 1;
+}

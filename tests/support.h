@@ -1,0 +1,103 @@
+/**
+ * @file support.h
+ * @brief What the conformance tests share: fixtures, threads and the substrate.
+ *
+ * The same tests run on every substrate (the POSIX model today).  What only
+ * a substrate can provide, such as a file handle opened for overlapped I/O or
+ * an injected allocation failure, is asked of it here.
+ */
+#ifndef MIO_TEST_SUPPORT_H
+#define MIO_TEST_SUPPORT_H
+
+#include <CUnit/CUnit.h>
+
+#include "mio_iocp.h"
+
+/** A pointer value that is never dereferenced (mio's own test uses 3 and 6). */
+#define FAKE_OVERLAPPED(n) ((OVERLAPPED *)(uintptr_t)(n))
+
+/** The suites, one per file; the runner registers them in this order. */
+extern CU_TestInfo suite_completion_status[], suite_completion_port[], suite_get_many[],
+    suite_post[], suite_duration_millis[], suite_threads[], suite_crate_tests[],
+    suite_os_layer[], suite_model[];
+
+/** @brief Per-test set-up: nothing is tracked, no failure is armed. */
+void support_setup(void);
+
+/** @brief Per-test tear-down: closes every tracked handle, disarms injection. */
+void support_teardown(void);
+
+/**
+ * @brief Creates a port with mio_completion_port_new(); fails the test fatally otherwise.
+ *
+ * The port is closed in tear-down unless the test closes it with support_close().
+ * @param threads Concurrency value.
+ * @return The port.
+ */
+mio_completion_port support_port(uint32_t threads);
+
+/**
+ * @brief Closes a port the test made and stops tracking it.
+ * @param port The port.
+ * @return What mio_completion_port_close() returned.
+ */
+uint32_t support_close(mio_completion_port *port);
+
+/**
+ * @brief Tracks a raw handle so that tear-down closes it.
+ * @param handle The handle.
+ * @return @p handle.
+ */
+HANDLE support_track(HANDLE handle);
+
+/**
+ * @brief Stops tracking @p handle (it was closed or given away).
+ * @param handle The handle.
+ */
+void support_untrack(HANDLE handle);
+
+/**
+ * @brief A file handle from the substrate, tracked for tear-down.
+ * @param overlapped Whether it is opened for overlapped I/O.
+ * @return The handle; the test fails fatally if none can be made.
+ */
+HANDLE support_file(int overlapped);
+
+/**
+ * @brief Makes the @p nth allocation of the substrate from now fail.
+ * @param nth 1 for the next one; 0 disarms.
+ * @return 1 if the substrate can inject failures, else 0.
+ */
+int support_fail_allocation(unsigned nth);
+
+/** A thread of a test. */
+typedef struct support_thread support_thread;
+
+/**
+ * @brief Starts @p fn(@p arg) on a new thread; fails the test fatally otherwise.
+ * @param fn The thread's body.
+ * @param arg Its argument.
+ * @return The thread, to be joined.
+ */
+support_thread *support_thread_start(void *(*fn)(void *), void *arg);
+
+/**
+ * @brief Waits for the thread and frees it.
+ * @param thread The thread.
+ * @return What its body returned.
+ */
+void *support_thread_join(support_thread *thread);
+
+/**
+ * @brief Sleeps.
+ * @param ms Milliseconds.
+ */
+void support_sleep_ms(unsigned ms);
+
+/**
+ * @brief A monotonic clock.
+ * @return Milliseconds since an arbitrary start.
+ */
+double support_now_ms(void);
+
+#endif

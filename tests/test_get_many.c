@@ -1,0 +1,187 @@
+/**
+ * @file test_get_many.c
+ * @brief Suite get_many: CompletionPort::get_many.
+ */
+#include <string.h>
+
+#include "support.h"
+
+static const mio_duration poll_once = {0, 0};
+
+static void post(const mio_completion_port *port, uint32_t bytes, uintptr_t token) {
+  CU_ASSERT_EQUAL_FATAL(
+      mio_completion_port_post(port, mio_completion_status_new(bytes, token, NULL)), 0);
+}
+
+/** @verifies{IOCP-GM-1} */
+static void test_iocp_gm_1(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status list[8];
+  size_t n = 99;
+  for (uintptr_t t = 1; t <= 3; t++) post(&port, 0, t);
+  /* len 2 of 3 queued: two, FIFO; then the last one, with room for 8. */
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, list, 2, NULL, &n), 0);
+  CU_ASSERT_EQUAL_FATAL(n, 2);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&list[0]), 1);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&list[1]), 2);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, list, 8, NULL, &n), 0);
+  CU_ASSERT_EQUAL_FATAL(n, 1);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&list[0]), 3);
+}
+
+/** @verifies{IOCP-GM-2} */
+static void test_iocp_gm_2(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status list[4], before[4];
+  size_t n = 0;
+  memset(list, 0xCC, sizeof list);
+  memcpy(before, list, sizeof list);
+  post(&port, 1, 1);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, list, 4, &poll_once, &n), 0);
+  CU_ASSERT_EQUAL_FATAL(n, 1);
+  CU_ASSERT_EQUAL(memcmp(&list[1], &before[1], 3 * sizeof list[0]), 0);
+}
+
+/** @verifies{IOCP-GM-3} */
+static void test_iocp_gm_3(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status s;
+  mio_duration wait = {0, 30000000}; /* 30 ms */
+  size_t n = 99;
+  double start = support_now_ms();
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 1, &wait, &n), WAIT_TIMEOUT);
+  CU_ASSERT(support_now_ms() - start >= 29.0);
+  CU_ASSERT_EQUAL(n, 0);
+}
+
+/** @verifies{IOCP-GM-4} */
+static void test_iocp_gm_4(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status s;
+  size_t n = 99;
+  double start = support_now_ms();
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 1, &poll_once, &n), WAIT_TIMEOUT);
+  CU_ASSERT(support_now_ms() - start < 1000.0); /* no wait: far below any timeout */
+  CU_ASSERT_EQUAL(n, 0);
+}
+
+static void *post_later(void *arg) {
+  support_sleep_ms(50);
+  PostQueuedCompletionStatus(((mio_completion_port *)arg)->handle, 5, 55, NULL);
+  return NULL;
+}
+
+/** @verifies{IOCP-GM-5} */
+static void test_iocp_gm_5(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status s = mio_completion_status_zero();
+  size_t n = 0;
+  support_thread *t = support_thread_start(post_later, &port);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 1, NULL, &n), 0);
+  support_thread_join(t);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&s), 55);
+}
+
+/** @verifies{IOCP-GM-6} */
+static void test_iocp_gm_6(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status s;
+  size_t n = 99;
+  post(&port, 1, 1);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 0, &poll_once, &n),
+                  ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 1, &poll_once, &n), 0);
+  CU_ASSERT_EQUAL(n, 1); /* still queued */
+}
+
+/** @verifies{IOCP-GM-7} */
+static void test_iocp_gm_7(void) {
+  _Static_assert(SIZE_MAX > UINT32_MAX, "x86_64 only: size_t is wider than a ULONG");
+  mio_completion_port port = support_port(0);
+  mio_completion_status s[2];
+  size_t n = 99;
+  post(&port, 1, 1);
+  post(&port, 2, 2);
+  /* 2^32 + 1 truncated would be a count of 1 and dequeue one status;
+   * clamped it is 0xFFFFFFFF, above what Windows accepts. */
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, s, (size_t)UINT32_MAX + 2, &poll_once, &n),
+                  ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, s, 2, &poll_once, &n), 0);
+  CU_ASSERT_EQUAL(n, 2);
+}
+
+/** @verifies{IOCP-GM-8} */
+static void test_iocp_gm_8(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_status s;
+  size_t n = 99;
+  post(&port, 1, 1);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(NULL, &s, 1, &poll_once, &n),
+                  ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, NULL, 1, &poll_once, &n),
+                  ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 1, &poll_once, NULL),
+                  ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, &s, 1, &poll_once, &n), 0);
+  CU_ASSERT_EQUAL(n, 1); /* nothing was lost */
+}
+
+/** @verifies{IOCP-GM-9} */
+static void test_iocp_gm_9(void) {
+  mio_completion_status s;
+  size_t n = 99;
+  mio_completion_port bogus = {(HANDLE)(uintptr_t)0xdead0}, closed = support_port(0);
+  mio_completion_port stale = closed;
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&bogus, &s, 1, &poll_once, &n),
+                  ERROR_INVALID_HANDLE);
+  CU_ASSERT_EQUAL(support_close(&closed), 0);
+  mio_completion_port fresh = support_port(0); /* may reuse the slot */
+  CU_ASSERT_EQUAL(mio_completion_port_post(&fresh, mio_completion_status_zero()), 0);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&stale, &s, 1, &poll_once, &n),
+                  ERROR_INVALID_HANDLE);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&closed, &s, 1, &poll_once, &n),
+                  ERROR_INVALID_HANDLE);
+}
+
+struct waiter_result {
+  const mio_completion_port *port;
+  uint32_t error;
+};
+
+static void *wait_forever(void *arg) {
+  struct waiter_result *r = arg;
+  mio_completion_status s;
+  size_t n = 0;
+  r->error = mio_completion_port_get_many(r->port, &s, 1, NULL, &n);
+  return NULL;
+}
+
+/** @verifies{IOCP-GM-10} */
+static void test_iocp_gm_10(void) {
+  mio_completion_port port = support_port(0);
+  mio_completion_port shared = port; /* the waiters' copy: close empties `port` */
+  struct waiter_result r[3];
+  support_thread *t[3];
+  for (int i = 0; i < 3; i++) {
+    r[i] = (struct waiter_result){&shared, 0};
+    t[i] = support_thread_start(wait_forever, &r[i]);
+  }
+  support_sleep_ms(200); /* let them block */
+  CU_ASSERT_EQUAL(support_close(&port), 0);
+  for (int i = 0; i < 3; i++) {
+    support_thread_join(t[i]);
+    CU_ASSERT_EQUAL(r[i].error, ERROR_ABANDONED_WAIT_0);
+  }
+}
+
+CU_TestInfo suite_get_many[] = {
+    {"IOCP-GM-1", test_iocp_gm_1}, {"IOCP-GM-2", test_iocp_gm_2},
+    {"IOCP-GM-3", test_iocp_gm_3}, {"IOCP-GM-4", test_iocp_gm_4},
+    {"IOCP-GM-5", test_iocp_gm_5}, {"IOCP-GM-6", test_iocp_gm_6},
+    {"IOCP-GM-7", test_iocp_gm_7}, {"IOCP-GM-8", test_iocp_gm_8},
+    {"IOCP-GM-9", test_iocp_gm_9}, {"IOCP-GM-10", test_iocp_gm_10},
+    CU_TEST_INFO_NULL};

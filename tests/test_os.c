@@ -1,0 +1,231 @@
+/**
+ * @file test_os.c
+ * @brief Suite os_layer: the Win32 contract of spec/os.md, called directly.
+ */
+#include <stdatomic.h>
+
+#include "support.h"
+
+#define BOGUS ((HANDLE)(uintptr_t)0xdead0)
+
+static HANDLE new_port(void) {
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  return support_track(port);
+}
+
+/** @verifies{OS-ASSOC-1} */
+static void test_os_assoc_1(void) {
+  HANDLE port = new_port(), file = support_file(1);
+  CU_ASSERT_PTR_EQUAL(CreateIoCompletionPort(file, port, 0x5E, 0), port);
+}
+
+/** @verifies{OS-ASSOC-2} */
+static void test_os_assoc_2(void) {
+  HANDLE file = support_file(1), plain = support_file(0);
+  HANDLE port = CreateIoCompletionPort(file, NULL, 0x5E, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  support_track(port);
+  CU_ASSERT_PTR_NOT_EQUAL(port, file);
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 1, 2, NULL));
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_PTR_NULL(CreateIoCompletionPort(plain, NULL, 0x5E, 0));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+/** @verifies{OS-ASSOC-3} */
+static void test_os_assoc_3(void) {
+  HANDLE port = new_port(), file = support_file(1);
+  CU_ASSERT_PTR_NULL(CreateIoCompletionPort(file, BOGUS, 1, 0));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_PTR_EQUAL(CreateIoCompletionPort(file, port, 1, 0), port);
+}
+
+/** @verifies{OS-GET-1} */
+static void test_os_get_1(void) {
+  HANDLE port = new_port();
+  OVERLAPPED_ENTRY e[2];
+  ULONG n = 77;
+  CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, 2, NULL));
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, e, 0, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(n, 77);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, e, 0x8000000u, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(n, 77);
+  /* The largest count accepted, and the packet is still there. */
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0x7FFFFFFu, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 1);
+}
+
+/** @verifies{OS-GET-2} */
+static void test_os_get_2(void) {
+  HANDLE port = new_port();
+  OVERLAPPED_ENTRY e;
+  ULONG n = 77;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 10, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  CU_ASSERT_EQUAL(n, 0);
+}
+
+/** @verifies{OS-GET-3} */
+static void test_os_get_3(void) {
+  OVERLAPPED_ENTRY e;
+  ULONG n = 77;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(BOGUS, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_EQUAL(n, 77);
+}
+
+/** @verifies{OS-GET-4} */
+static void test_os_get_4(void) {
+  HANDLE port = new_port();
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, 2, NULL));
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, NULL, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NOACCESS);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, NULL, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NOACCESS);
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+}
+
+struct waiter {
+  HANDLE port;
+  ULONG count;
+  OVERLAPPED_ENTRY e[4];
+  ULONG n;
+  BOOL ok;
+  atomic_int finished;
+};
+
+static void *wait_for_packets(void *arg) {
+  struct waiter *w = arg;
+  w->ok = GetQueuedCompletionStatusEx(w->port, w->e, w->count, &w->n, INFINITE, FALSE);
+  atomic_store(&w->finished, 1);
+  return NULL;
+}
+
+/** @verifies{OS-GET-5} */
+static void test_os_get_5(void) {
+  static struct waiter w;
+  w = (struct waiter){.port = new_port(), .count = 4};
+  support_thread *t = support_thread_start(wait_for_packets, &w);
+  support_sleep_ms(100);
+  for (uintptr_t k = 1; k <= 3; k++) CU_ASSERT_TRUE(PostQueuedCompletionStatus(w.port, 0, k, NULL));
+  support_thread_join(t);
+  CU_ASSERT_TRUE_FATAL(w.ok);
+  CU_ASSERT_FATAL(w.n >= 1 && w.n <= 3);
+  uintptr_t next = 1;
+  for (ULONG i = 0; i < w.n; i++) CU_ASSERT_EQUAL(w.e[i].lpCompletionKey, next++);
+  OVERLAPPED_ENTRY rest[4];
+  ULONG m = 0;
+  if (next <= 3) {
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(w.port, rest, 4, &m, 0, FALSE));
+    for (ULONG i = 0; i < m; i++) CU_ASSERT_EQUAL(rest[i].lpCompletionKey, next++);
+  }
+  CU_ASSERT_EQUAL(next, 4);
+}
+
+/** @verifies{OS-WAIT-1} */
+static void test_os_wait_1(void) {
+  static struct waiter x, y;
+  HANDLE port = new_port();
+  x = (struct waiter){.port = port, .count = 1};
+  y = (struct waiter){.port = port, .count = 1};
+  support_thread *tx = support_thread_start(wait_for_packets, &x);
+  support_sleep_ms(100);
+  support_thread *ty = support_thread_start(wait_for_packets, &y);
+  support_sleep_ms(100); /* x blocked first, y last */
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
+  support_sleep_ms(100);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 4, NULL));
+  support_thread_join(tx);
+  support_thread_join(ty);
+  CU_ASSERT_EQUAL(y.e[0].lpCompletionKey, 3);
+  CU_ASSERT_EQUAL(x.e[0].lpCompletionKey, 4);
+}
+
+/** @verifies{OS-WAIT-2} */
+static void test_os_wait_2(void) {
+  static struct waiter a, b;
+  HANDLE port = new_port();
+  a = (struct waiter){.port = port, .count = 1};
+  b = (struct waiter){.port = port, .count = 1};
+  support_thread *ta = support_thread_start(wait_for_packets, &a);
+  support_thread *tb = support_thread_start(wait_for_packets, &b);
+  support_sleep_ms(100);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 1, NULL));
+  support_sleep_ms(200);
+  CU_ASSERT_EQUAL(atomic_load(&a.finished) + atomic_load(&b.finished), 1);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 2, NULL));
+  support_thread_join(ta);
+  support_thread_join(tb);
+  CU_ASSERT_EQUAL(a.e[0].lpCompletionKey + b.e[0].lpCompletionKey, 3);
+}
+
+/** @verifies{OS-CLOSE-1} */
+static void test_os_close_1(void) {
+  HANDLE port = new_port();
+  for (uintptr_t k = 0; k < 1000; k++) CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, k, NULL));
+  support_untrack(port);
+  CU_ASSERT_TRUE(CloseHandle(port));
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_FALSE(PostQueuedCompletionStatus(port, 0, 0, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+/** @verifies{OS-HANDLE-1} */
+static void test_os_handle_1(void) {
+  HANDLE port = new_port();
+  support_untrack(port);
+  CU_ASSERT_TRUE(CloseHandle(port));
+  CU_ASSERT_FALSE(CloseHandle(port));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_FALSE(CloseHandle(BOGUS));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_FALSE(CloseHandle(NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+/** @verifies{OS-HANDLE-2} */
+static void test_os_handle_2(void) {
+  HANDLE old = new_port();
+  support_untrack(old);
+  CU_ASSERT_TRUE(CloseHandle(old));
+  HANDLE fresh = new_port(); /* takes the freed slot */
+  CU_ASSERT_PTR_NOT_EQUAL(fresh, old);
+  CU_ASSERT_FALSE(PostQueuedCompletionStatus(old, 0, 0, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* nothing reached it */
+}
+
+/** @verifies{OS-HANDLE-3} */
+static void test_os_handle_3(void) {
+  HANDLE file = support_file(1);
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  CU_ASSERT_FALSE(PostQueuedCompletionStatus(file, 0, 0, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(file, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+CU_TestInfo suite_os_layer[] = {
+    {"OS-ASSOC-1", test_os_assoc_1},   {"OS-ASSOC-2", test_os_assoc_2},
+    {"OS-ASSOC-3", test_os_assoc_3},   {"OS-GET-1", test_os_get_1},
+    {"OS-GET-2", test_os_get_2},       {"OS-GET-3", test_os_get_3},
+    {"OS-GET-4", test_os_get_4},       {"OS-GET-5", test_os_get_5},
+    {"OS-WAIT-1", test_os_wait_1},     {"OS-WAIT-2", test_os_wait_2},
+    {"OS-CLOSE-1", test_os_close_1},   {"OS-HANDLE-1", test_os_handle_1},
+    {"OS-HANDLE-2", test_os_handle_2}, {"OS-HANDLE-3", test_os_handle_3},
+    CU_TEST_INFO_NULL};
