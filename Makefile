@@ -62,21 +62,21 @@ check: $(RUNNER)
 	$(RUNNER) $(TEST)
 
 check-asan:
-	$(MAKE) BUILD=build/asan SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  ASAN_OPTIONS=detect_leaks=1 check
 
 check-tsan:
-	$(MAKE) BUILD=build/tsan SANITIZE="-fsanitize=thread" TSAN_OPTIONS="halt_on_error=1" check
+	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE="-fsanitize=thread" TSAN_OPTIONS="halt_on_error=1" check
 
 check-valgrind: $(RUNNER)
-	valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+	valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 	  --fair-sched=yes -q $(RUNNER) $(TEST)
 
 check-features-off:
-	$(MAKE) BUILD=build/nofeat FEATURES="-DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0" check
+	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check
 
 check-clang:
-	$(MAKE) BUILD=build/clang CC=clang check
+	$(MAKE) BUILD=$(BUILD)/clang CC=clang check
 
 conformance: deps $(RUNNER)
 	@mkdir -p $(BUILD)/report
@@ -84,14 +84,14 @@ conformance: deps $(RUNNER)
 	$(PYTHON) tests/tools/report.py --csv traceability.csv --results $(BUILD)/report/iocp-Results.xml \
 	  --out $(BUILD)/report && exit $$status
 
+NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
+
+# Every check, in both feature configurations.
 test: deps
 	$(MAKE) trace-check
-	$(MAKE) check
-	$(MAKE) check-features-off
-	$(MAKE) check-clang
-	$(MAKE) check-asan
-	$(MAKE) check-tsan
-	$(MAKE) check-valgrind
+	$(MAKE) check check-clang check-asan check-tsan check-valgrind
+	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
+	@echo "make test: all checks passed"
 
 trace: $(RUNNER)
 	$(RUNNER) --list > $(BUILD)/registered.tsv

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Derive traceability.csv from the annotations, and check it.
+
+Reads the requirements in spec/*.md, the @satisfies{ID} annotations in src/,
+the @verifies{ID} annotations and CU_TestInfo registrations in tests/, and the
+runner's own list of registered tests (`runner --list`).  With --write it
+writes the CSV; with --check it fails, naming the ID, file and line, when the
+annotations break a rule of spec/README.md or the committed CSV is stale.
+
+Python 3 standard library only.
+"""
+import argparse
+import csv
+import difflib
+import hashlib
+import io
+import os
+import re
+import sys
+
+COLUMNS = ["req_id", "kind", "seed_section", "mio_lines", "spec_location", "c_symbol",
+           "c_location", "cunit_suite", "cunit_test", "text_sha256"]
+KINDS = ("invariant", "descriptive", "not code")
+UPSTREAM_LINES = 282
+
+ANCHOR = re.compile(r"^\\anchor ((?:IOCP|OS)-[A-Z]+-\d+)\s*$")
+SENTENCE = re.compile(r"^\*\*([A-Z]+-[A-Z]+-\d+)\*\* (.+)$")
+ATTRS = re.compile(r"^<br>\*(invariant|descriptive|not code)\* · seed: (.+?) · mio: L(\d+)-(\d+)\s*$")
+SATISFIES = re.compile(r"@satisfies\{([^}]*)\}")
+VERIFIES = re.compile(r"@verifies\{([^}]*)\}")
+REGISTERED = re.compile(r'\{"([^"]+)",\s*(\w+)\}')
+SUITE_ARRAY = re.compile(r"^CU_TestInfo suite_(\w+)\[\]")
+FUNC_NAME = re.compile(r"(\w+)\s*\([^;]*$")
+TYPEDEF_END = re.compile(r"^\}\s*(\w+)\s*;")
+
+
+class Problems:
+    def __init__(self):
+        self.items = []
+
+    def add(self, where, req, message):
+        self.items.append(f"{where}: {req}: {message}" if req else f"{where}: {message}")
+
+
+def rel(path, root):
+    return os.path.relpath(path, root)
+
+
+def files_under(root, sub, exts):
+    out = []
+    for d, _, names in os.walk(os.path.join(root, sub)):
+        out += [os.path.join(d, n) for n in names if n.endswith(exts)]
+    return sorted(out)
+
+
+def read_spec(root, problems):
+    reqs = {}
+    for path in files_under(root, "spec", (".md",)):
+        lines = open(path, encoding="utf-8").read().split("\n")
+        for i, line in enumerate(lines):
+            m = ANCHOR.match(line)
+            if not m:
+                continue
+            rid, where = m.group(1), f"{rel(path, root)}:{i + 1}"
+            s = SENTENCE.match(lines[i + 1]) if i + 1 < len(lines) else None
+            a = ATTRS.match(lines[i + 2]) if i + 2 < len(lines) else None
+            if not s or s.group(1) != rid or not a:
+                problems.add(where, rid, "anchor not followed by '**ID** sentence' and the attribute line")
+                continue
+            if rid in reqs:
+                problems.add(where, rid, f"defined twice (first at {reqs[rid]['spec_location']})")
+                continue
+            first, last = int(a.group(3)), int(a.group(4))
+            if not 1 <= first <= last <= UPSTREAM_LINES:
+                problems.add(where, rid, f"mio lines L{first}-{last} outside L1-{UPSTREAM_LINES}")
+            reqs[rid] = {
+                "req_id": rid, "kind": a.group(1), "seed_section": a.group(2),
+                "mio_lines": f"L{first}-{last}", "spec_location": where, "text": s.group(2),
+                "impl": [], "tests": []}
+    return reqs
+
+
+def block_end(lines, start):
+    """Last line (0-based) of the definition starting at `start`."""
+    depth, seen = 0, False
+    for j in range(start, len(lines)):
+        depth += lines[j].count("{") - lines[j].count("}")
+        seen = seen or "{" in lines[j]
+        if (seen and depth == 0) or (not seen and lines[j].rstrip().endswith(";")):
+            return j
+    return start
+
+
+def definition_after(lines, i):
+    """(symbol, first, last) of the C definition following the comment at line i."""
+    j = i
+    while j < len(lines) and "*/" not in lines[j]:
+        j += 1
+    j += 1
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+    if j >= len(lines):
+        return None
+    if lines[j].startswith("#if"):
+        j += 1
+    last = block_end(lines, j)
+    if lines[j].startswith("typedef"):
+        m = TYPEDEF_END.match(lines[last].strip())
+        return (m.group(1), j, last) if m else None
+    head = " ".join(lines[j:last + 1]).split("{")[0]
+    m = FUNC_NAME.search(head)
+    return (m.group(1), j, last) if m else None
+
+
+def annotated(path, pattern):
+    """Yield (ids, symbol, first, last, comment_line) for each annotated comment."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    i = 0
+    while i < len(lines):
+        if "/**" in lines[i]:
+            start, ids = i, []
+            while i < len(lines):
+                ids += pattern.findall(lines[i])
+                if "*/" in lines[i]:
+                    break
+                i += 1
+            if ids:
+                d = definition_after(lines, start)
+                yield ids, d, start
+        i += 1
+
+
+def read_code(root, reqs, problems):
+    for path in files_under(root, "src", (".c", ".h")):
+        for ids, d, line in annotated(path, SATISFIES):
+            where = f"{rel(path, root)}:{line + 1}"
+            if d is None:
+                problems.add(where, ids[0], "@satisfies not followed by a function or typedef")
+                continue
+            symbol, first, last = d
+            for rid in ids:
+                if rid not in reqs:
+                    problems.add(where, rid, f"@satisfies names an unknown ID (at {symbol})")
+                    continue
+                reqs[rid]["impl"].append((symbol, f"{rel(path, root)}:{first + 1}-{last + 1}"))
+
+
+def read_tests(root, reqs, problems):
+    """Map test function -> (verified IDs, where); CU_TestInfo -> (suite, name, function)."""
+    verifies, registered = {}, []
+    for path in files_under(root, "tests", (".c",)):
+        for ids, d, line in annotated(path, VERIFIES):
+            where = f"{rel(path, root)}:{line + 1}"
+            if d is None:
+                problems.add(where, ids[0], "@verifies not followed by a test function")
+                continue
+            verifies[d[0]] = (ids, where)
+        suite = None
+        for i, text in enumerate(open(path, encoding="utf-8").read().split("\n")):
+            m = SUITE_ARRAY.match(text)
+            suite = m.group(1) if m else suite
+            if suite:
+                for name, func in REGISTERED.findall(text):
+                    registered.append((suite, name, func, f"{rel(path, root)}:{i + 1}"))
+            if suite and "CU_TEST_INFO_NULL" in text:
+                suite = None
+    return verifies, registered
+
+
+def link_tests(reqs, verifies, registered, runner_list, problems):
+    seen_funcs = set()
+    for suite, name, func, where in registered:
+        seen_funcs.add(func)
+        ids, vwhere = verifies.get(func, ([], where))
+        if len(ids) != 1:
+            problems.add(vwhere, name, f"test {func} verifies {len(ids)} requirements; it must verify exactly one")
+            continue
+        rid = ids[0]
+        if rid not in reqs:
+            problems.add(vwhere, rid, f"@verifies names an unknown ID (test {func})")
+            continue
+        if name != rid:
+            problems.add(where, rid, f"test {func} is registered as '{name}'; register it under its ID")
+        if (suite, name) not in runner_list:
+            problems.add(where, rid, f"test {suite}/{name} is not registered in the runner (runner --list)")
+        reqs[rid]["tests"].append((suite, name))
+    for func, (ids, where) in verifies.items():
+        if func not in seen_funcs:
+            problems.add(where, ids[0], f"test {func} is annotated but not registered in a suite")
+    matrix = {(s, n) for s, n, _, _ in registered}
+    for suite, name in sorted(runner_list - matrix):
+        problems.add("runner --list", name, f"registered test {suite}/{name} has no annotated source")
+
+
+def check_coverage(reqs, problems):
+    for rid, r in reqs.items():
+        where, kind = r["spec_location"], r["kind"]
+        if kind != "not code" and not r["impl"]:
+            problems.add(where, rid, f"{kind} requirement has no @satisfies implementation")
+        if kind == "not code" and r["impl"]:
+            problems.add(where, rid, "a 'not code' requirement has an implementation")
+        if kind == "invariant" and not r["tests"]:
+            problems.add(where, rid, "invariant has no test")
+        if kind == "invariant" and len(r["tests"]) > 1:
+            names = ", ".join(f"{s}/{n}" for s, n in r["tests"])
+            problems.add(where, rid, f"invariant has {len(r['tests'])} tests ({names}); it must have one")
+        if kind != "invariant" and r["tests"]:
+            problems.add(where, rid, f"{kind} requirement has a test; only invariants are tested")
+
+
+def render(reqs):
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for rid in reqs:  # spec order
+        r = reqs[rid]
+        w.writerow([
+            rid, r["kind"], r["seed_section"], r["mio_lines"], r["spec_location"],
+            ";".join(s for s, _ in r["impl"]), ";".join(l for _, l in r["impl"]),
+            ";".join(s for s, _ in r["tests"]), ";".join(n for _, n in r["tests"]),
+            hashlib.sha256(r["text"].encode("utf-8")).hexdigest()])
+    return out.getvalue()
+
+
+def read_runner_list(path):
+    with open(path, encoding="utf-8") as f:
+        return {tuple(line.rstrip("\n").split("\t")) for line in f if line.strip()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    ap.add_argument("--registered", required=True, help="output of `runner --list`")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", metavar="CSV")
+    mode.add_argument("--check", metavar="CSV")
+    args = ap.parse_args()
+
+    problems = Problems()
+    reqs = read_spec(args.root, problems)
+    read_code(args.root, reqs, problems)
+    verifies, registered = read_tests(args.root, reqs, problems)
+    link_tests(reqs, verifies, registered, read_runner_list(args.registered), problems)
+    check_coverage(reqs, problems)
+    text = render(reqs)
+
+    if args.write:
+        with open(args.write, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        try:
+            committed = open(args.check, encoding="utf-8").read()
+        except OSError as e:
+            committed = ""
+            problems.add(args.check, None, f"cannot read: {e.strerror}")
+        if committed and committed != text:
+            diff = "".join(difflib.unified_diff(committed.splitlines(True), text.splitlines(True),
+                                                args.check, "regenerated", n=0))
+            problems.add(args.check, None, "differs from the annotations; run `make trace` and "
+                         "review the diff:\n" + diff)
+    counts = {k: sum(1 for r in reqs.values() if r["kind"] == k) for k in KINDS}
+    summary = (f"{len(reqs)} requirements: {counts['invariant']} invariants, "
+               f"{counts['descriptive']} descriptive, {counts['not code']} not code")
+    if problems.items:
+        for p in problems.items:
+            print(f"trace: {p}", file=sys.stderr)
+        print(f"trace: FAILED with {len(problems.items)} problem(s); {summary}", file=sys.stderr)
+        return 1
+    print(f"trace: OK; {summary}; "
+          f"{sum(len(r['tests']) for r in reqs.values())} tests, one per invariant")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
