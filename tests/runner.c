@@ -110,6 +110,7 @@ int main(int argc, char **argv) {
   unsigned expected = count_tests(suite, test);
   if (xml != NULL) run_xml(xml, suite, test);
   else run_basic(suite, test);
+  support_watchdog_stop();
   /* Read the counters before CU_cleanup_registry() resets them. */
   unsigned records = CU_get_number_of_failure_records();
   unsigned ran = CU_get_number_of_tests_run();

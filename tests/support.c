@@ -4,17 +4,84 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "support.h"
 
 #define MAX_TRACKED 64
+#define WATCHDOG_SECONDS 60
 
 static HANDLE tracked[MAX_TRACKED];
 static int ntracked;
 
+/* The watchdog ends the run if one test outlives WATCHDOG_SECONDS, so that a
+ * broken wake-up fails the suite instead of hanging it. */
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t change;
+  pthread_t thread;
+  int started, stop;
+  unsigned epoch; /* odd while a test runs */
+  char test[64];
+} dog = {.lock = PTHREAD_MUTEX_INITIALIZER, .change = PTHREAD_COND_INITIALIZER};
+
+static void *watchdog(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&dog.lock);
+  while (!dog.stop) {
+    unsigned epoch = dog.epoch;
+    if (epoch % 2 == 0) {
+      pthread_cond_wait(&dog.change, &dog.lock);
+      continue;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += WATCHDOG_SECONDS;
+    while (!dog.stop && dog.epoch == epoch) {
+      if (pthread_cond_timedwait(&dog.change, &dog.lock, &deadline) == ETIMEDOUT &&
+          dog.epoch == epoch) {
+        fprintf(stderr, "\nwatchdog: test %s still running after %d s; stopping the run\n",
+                dog.test, WATCHDOG_SECONDS);
+        _exit(3);
+      }
+    }
+  }
+  pthread_mutex_unlock(&dog.lock);
+  return NULL;
+}
+
+static void watchdog_step(const char *test) {
+  pthread_mutex_lock(&dog.lock);
+  if (!dog.started) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_destroy(&dog.change);
+    pthread_cond_init(&dog.change, &attr);
+    pthread_condattr_destroy(&attr);
+    dog.started = pthread_create(&dog.thread, NULL, watchdog, NULL) == 0;
+  }
+  if (test != NULL) snprintf(dog.test, sizeof dog.test, "%s", test);
+  dog.epoch++;
+  pthread_cond_signal(&dog.change);
+  pthread_mutex_unlock(&dog.lock);
+}
+
+void support_watchdog_stop(void) {
+  pthread_mutex_lock(&dog.lock);
+  int started = dog.started;
+  dog.stop = 1;
+  pthread_cond_signal(&dog.change);
+  pthread_mutex_unlock(&dog.lock);
+  if (started) pthread_join(dog.thread, NULL);
+}
+
 void support_setup(void) {
+  CU_pTest test = CU_get_current_test();
+  watchdog_step(test != NULL ? test->pName : "?");
   ntracked = 0;
   support_fail_allocation(0);
 }
@@ -22,6 +89,7 @@ void support_setup(void) {
 void support_teardown(void) {
   support_fail_allocation(0);
   while (ntracked > 0) CloseHandle(tracked[--ntracked]);
+  watchdog_step(NULL);
 }
 
 HANDLE support_track(HANDLE handle) {

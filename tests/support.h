@@ -27,6 +27,9 @@ void support_setup(void);
 /** @brief Per-test tear-down: closes every tracked handle, disarms injection. */
 void support_teardown(void);
 
+/** @brief Ends the watchdog that stops a run whose test hangs; call before exit. */
+void support_watchdog_stop(void);
+
 /**
  * @brief Creates a port with mio_completion_port_new(); fails the test fatally otherwise.
  *

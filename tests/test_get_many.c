@@ -152,11 +152,13 @@ struct waiter_result {
   uint32_t error;
 };
 
-static void *wait_forever(void *arg) {
+/* Long but finite: if closing did not wake them they would fail with 258. */
+static void *wait_long(void *arg) {
   struct waiter_result *r = arg;
+  const mio_duration ten_seconds = {10, 0};
   mio_completion_status s;
   size_t n = 0;
-  r->error = mio_completion_port_get_many(r->port, &s, 1, NULL, &n);
+  r->error = mio_completion_port_get_many(r->port, &s, 1, &ten_seconds, &n);
   return NULL;
 }
 
@@ -168,7 +170,7 @@ static void test_iocp_gm_10(void) {
   support_thread *t[3];
   for (int i = 0; i < 3; i++) {
     r[i] = (struct waiter_result){&shared, 0};
-    t[i] = support_thread_start(wait_forever, &r[i]);
+    t[i] = support_thread_start(wait_long, &r[i]);
   }
   support_sleep_ms(200); /* let them block */
   CU_ASSERT_EQUAL(support_close(&port), 0);
