@@ -28,7 +28,8 @@ SHARED   := $(BUILD)/libmio_iocp.so
 RUNNER   := $(BUILD)/runner
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
-        check-clang conformance test trace trace-check install uninstall clean
+        check-clang check-tools conformance test trace trace-check verify-upstream install \
+        uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
 
@@ -39,6 +40,8 @@ help:
 	@echo "make check         run the conformance suite (make check TEST=IOCP-DM-3 runs one test or suite)"
 	@echo "make check-asan | check-tsan | check-valgrind | check-features-off | check-clang"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
+	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
+	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
 	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 deps:
@@ -81,25 +84,35 @@ check-clang:
 conformance: deps $(RUNNER)
 	@mkdir -p $(BUILD)/report
 	$(RUNNER) --xml $(BUILD)/report/iocp; status=$$?; \
-	$(PYTHON) tests/tools/report.py --csv traceability.csv --results $(BUILD)/report/iocp-Results.xml \
+	$(PYTHON) tests/tools/report.py --csv traceability.csv --results model=$(BUILD)/report/iocp-Results.xml \
 	  --out $(BUILD)/report && exit $$status
 
 NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 
 # Every check, in both feature configurations.
 test: deps
-	$(MAKE) trace-check
+	$(MAKE) check-tools trace-check
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
 	@echo "make test: all checks passed"
 
 trace: $(RUNNER)
 	$(RUNNER) --list > $(BUILD)/registered.tsv
-	$(PYTHON) tests/tools/trace.py --registered $(BUILD)/registered.tsv --write traceability.csv
+	$(PYTHON) tests/tools/traceability.py --registered $(BUILD)/registered.tsv --write traceability.csv
 
 trace-check: $(RUNNER)
 	$(RUNNER) --list > $(BUILD)/registered.tsv
-	$(PYTHON) tests/tools/trace.py --registered $(BUILD)/registered.tsv --check traceability.csv
+	$(PYTHON) tests/tools/traceability.py --registered $(BUILD)/registered.tsv --check traceability.csv
+
+# The trace checker's and the upstream verifier's own tests.
+check-tools:
+	$(PYTHON) tests/tools/test_traceability.py
+	$(PYTHON) tests/tools/test_verify_upstream.py
+
+# Needs a copy of mio 1.1.0: make verify-upstream MIO_SRC=~/.cargo/registry/src/*/mio-1.1.0
+verify-upstream:
+	@test -n "$(MIO_SRC)" || { echo "usage: make verify-upstream MIO_SRC=<mio-1.1.0 source dir>"; exit 2; }
+	$(PYTHON) tests/tools/verify_upstream.py --mio-src $(MIO_SRC)
 
 install: $(STATIC) $(SHARED)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mio_iocp/model

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""The conformance report: each requirement with its code, its test and the result.
+"""The conformance report: each requirement with its code, its test and its results.
 
-Joins traceability.csv with CUnit's XML results (PREFIX-Results.xml written by
-`runner --xml PREFIX`), prints one line per requirement (ID, C symbol, result)
-and the totals, and writes conformance.md and conformance.json.  Exits 1 if an
-invariant failed or did not run.  Python 3 standard library only.
+Joins traceability.csv, the requirement sentences of spec/ and CUnit's XML
+results (PREFIX-Results.xml from `runner --xml PREFIX`), one per substrate;
+prints one line per requirement (ID, C symbol, result on each substrate) and
+the totals, and writes conformance.md and conformance.json.  Exits 1 if an
+invariant failed or did not run on any substrate.  Python 3 standard library only.
 """
 import argparse
 import csv
@@ -13,12 +14,14 @@ import os
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import traceability  # noqa: E402  (the spec reader)
+
 
 def cunit_results(path):
-    """{(suite, test): 'pass' | 'fail'} from the CUnit Automated results file."""
+    """{(suite, test): 'pass' | 'fail'} from a CUnit Automated results file."""
     results = {}
-    root = ET.parse(path).getroot()
-    for suite in root.iter("CUNIT_RUN_SUITE"):
+    for suite in ET.parse(path).getroot().iter("CUNIT_RUN_SUITE"):
         name = suite.find(".//SUITE_NAME")
         sname = name.text.strip() if name is not None else ""
         for record in suite.iter("CUNIT_RUN_TEST_RECORD"):
@@ -41,49 +44,65 @@ def short(symbols):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--csv", required=True)
-    ap.add_argument("--results", required=True)
+    ap.add_argument("--results", required=True, action="append", metavar="SUBSTRATE=XML",
+                    help="CUnit results of one substrate, e.g. model=build/report/iocp-Results.xml")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
-    try:
-        results = cunit_results(args.results)
-    except (OSError, ET.ParseError) as e:
-        print(f"report: cannot read the CUnit results {args.results}: {e}", file=sys.stderr)
-        return 1
-    rows = list(csv.DictReader(open(args.csv, encoding="utf-8")))
-    report = []
-    for r in rows:
-        if r["kind"] != "invariant":
-            result = r["kind"]
-        else:
-            result = results.get((r["cunit_suite"], r["cunit_test"]), "not run")
-        report.append({**r, "result": result})
+    substrates = {}
+    for spec in args.results:
+        name, _, path = spec.partition("=")
+        try:
+            substrates[name] = cunit_results(path)
+        except (OSError, ET.ParseError) as e:
+            print(f"report: cannot read the CUnit results {path}: {e}", file=sys.stderr)
+            return 1
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sentences = {rid: r["text"] for rid, r in traceability.read_spec(root, traceability.Problems()).items()}
 
+    report = []
+    for r in csv.DictReader(open(args.csv, encoding="utf-8")):
+        results = {}
+        for name, got in substrates.items():
+            results[name] = (r["kind"] if r["kind"] != "invariant"
+                             else got.get((r["cunit_suite"], r["cunit_test"]), "not run"))
+        report.append({**r, "text": sentences.get(r["req_id"], ""), "results": results})
+
+    names = list(substrates)
     width = max(len(r["req_id"]) for r in report)
-    symbols = [short(r["c_symbol"]) for r in report]
-    sym = max(len(s) for s in symbols)
-    print(f"\n{'requirement':<{width}}  {'C symbol':<{sym}}  result")
-    for r, s in zip(report, symbols):
-        print(f"{r['req_id']:<{width}}  {s:<{sym}}  {r['result'].upper()}")
-    totals = {}
+    sym = max(len(short(r["c_symbol"])) for r in report)
+    print(f"\n{'requirement':<{width}}  {'C symbol':<{sym}}  " + "  ".join(f"{n:<11}" for n in names))
     for r in report:
-        totals[r["result"]] = totals.get(r["result"], 0) + 1
-    inv = sum(1 for r in report if r["kind"] == "invariant")
-    print(f"\n{len(report)} requirements; {inv} invariants: {totals.get('pass', 0)} passed, "
-          f"{totals.get('fail', 0)} failed, {totals.get('not run', 0)} not run; "
-          f"{totals.get('descriptive', 0)} descriptive, {totals.get('not code', 0)} not code")
+        cells = "  ".join(f"{r['results'][n].upper():<11}" for n in names)
+        print(f"{r['req_id']:<{width}}  {short(r['c_symbol']):<{sym}}  {cells}".rstrip())
+
+    totals = {n: {} for n in names}
+    for r in report:
+        for n in names:
+            totals[n][r["results"][n]] = totals[n].get(r["results"][n], 0) + 1
+    invariants = sum(1 for r in report if r["kind"] == "invariant")
+    print(f"\n{len(report)} requirements, {invariants} invariants")
+    for n in names:
+        t = totals[n]
+        print(f"  {n}: {t.get('pass', 0)} passed, {t.get('fail', 0)} failed, "
+              f"{t.get('not run', 0)} not run; {t.get('descriptive', 0)} descriptive, "
+              f"{t.get('not code', 0)} not code")
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "conformance.json"), "w", encoding="utf-8") as f:
-        json.dump({"requirements": report, "totals": totals}, f, indent=1)
+        json.dump({"substrates": names, "requirements": report, "totals": totals}, f, indent=1)
     with open(os.path.join(args.out, "conformance.md"), "w", encoding="utf-8") as f:
-        f.write("| requirement | kind | mio | C symbol | C location | test | result |\n")
-        f.write("|---|---|---|---|---|---|---|\n")
+        f.write("| requirement | sentence | seed | mio | C symbol | C location | test | "
+                + " | ".join(names) + " |\n")
+        f.write("|---" * (7 + len(names)) + "|\n")
         for r in report:
-            f.write(f"| {r['req_id']} | {r['kind']} | {r['mio_lines']} | {r['c_symbol']} | "
-                    f"{r['c_location']} | {r['cunit_suite']}/{r['cunit_test']} | {r['result']} |\n")
+            test = f"{r['cunit_suite']}/{r['cunit_test']}" if r["cunit_test"] else ""
+            f.write(f"| {r['req_id']} | {r['text']} | {r['seed_section']} | {r['mio_lines']} | "
+                    f"{r['c_symbol']} | {r['c_location']} | {test} | "
+                    + " | ".join(r["results"][n] for n in names) + " |\n")
     print(f"report: {args.out}/conformance.md, {args.out}/conformance.json")
-    return 0 if totals.get("fail", 0) == 0 and totals.get("not run", 0) == 0 else 1
+    failed = any(t.get("fail", 0) or t.get("not run", 0) for t in totals.values())
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

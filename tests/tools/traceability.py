@@ -18,14 +18,20 @@ import os
 import re
 import sys
 
-COLUMNS = ["req_id", "kind", "seed_section", "mio_lines", "spec_location", "c_symbol",
-           "c_location", "cunit_suite", "cunit_test", "text_sha256"]
+COLUMNS = ["req_id", "kind", "seed_section", "mio_lines", "rust_item", "spec_location",
+           "c_symbol", "c_location", "cunit_suite", "cunit_test", "text_sha256"]
 KINDS = ("invariant", "descriptive", "not code")
 UPSTREAM_LINES = 282
+SEED_FILE = "000_5e099f9ce9e4d71f.txt"
 
 ANCHOR = re.compile(r"^\\anchor ((?:IOCP|OS)-[A-Z]+-\d+)\s*$")
 SENTENCE = re.compile(r"^\*\*([A-Z]+-[A-Z]+-\d+)\*\* (.+)$")
-ATTRS = re.compile(r"^<br>\*(invariant|descriptive|not code)\* · seed: (.+?) · mio: L(\d+)-(\d+)\s*$")
+ATTRS = re.compile(r"^<br>\*(invariant|descriptive|not code)\* · seed: (.+?) · "
+                   r"mio: L(\d+)-(\d+) · rust: `([^`]+)`\s*$")
+SEED_HEADING = re.compile(r"^(#{2,3}) (.+?)(?: \(L\d+(?:-\d+)?\))?\s*$")
+SEED_RANGE = re.compile(r"\(L(\d+)(?:-(\d+))?\)")
+SEED_NAME = re.compile(r"`(\w+)")
+RUST_FN = re.compile(r"\bfn (\w+)")
 SATISFIES = re.compile(r"@satisfies\{([^}]*)\}")
 VERIFIES = re.compile(r"@verifies\{([^}]*)\}")
 REGISTERED = re.compile(r'\{"([^"]+)",\s*(\w+)\}')
@@ -75,9 +81,41 @@ def read_spec(root, problems):
                 problems.add(where, rid, f"mio lines L{first}-{last} outside L1-{UPSTREAM_LINES}")
             reqs[rid] = {
                 "req_id": rid, "kind": a.group(1), "seed_section": a.group(2),
-                "mio_lines": f"L{first}-{last}", "spec_location": where, "text": s.group(2),
+                "mio_lines": f"L{first}-{last}", "first": first, "last": last,
+                "rust_item": a.group(5), "spec_location": where, "text": s.group(2),
                 "impl": [], "tests": []}
     return reqs
+
+
+def read_seed(path):
+    """{section path: [(names, first, last)]} from the design document's line ranges."""
+    sections, top, sub = {}, None, None
+    for line in open(path, encoding="utf-8"):
+        h = SEED_HEADING.match(line)
+        if h:
+            top, sub = (h.group(2), None) if h.group(1) == "##" else (top, h.group(2))
+        key = f"{top}/{sub}" if sub else top
+        for m in SEED_RANGE.finditer(line):
+            first = int(m.group(1))
+            last = int(m.group(2) or first)
+            sections.setdefault(key, []).append((set(SEED_NAME.findall(line)), first, last))
+    return sections
+
+
+def check_seed(reqs, seed, problems):
+    """Each cited range lies inside the design document's range for the same item."""
+    for rid, r in reqs.items():
+        entries = seed.get(r["seed_section"])
+        if r["seed_section"] == "—" or not entries:
+            continue
+        fn = RUST_FN.search(r["rust_item"])
+        named = [e for e in entries if fn and fn.group(1) in e[0]]
+        candidates = named or entries
+        if not any(f <= r["first"] and r["last"] <= l for _, f, l in candidates):
+            ranges = ", ".join(f"L{f}-{l}" for _, f, l in candidates)
+            item = f"'{fn.group(1)}' " if named else ""
+            problems.add(r["spec_location"], rid, f"mio lines {r['mio_lines']} disagree with the design "
+                         f"document's range for {item}in '{r['seed_section']}' ({ranges})")
 
 
 def block_end(lines, start):
@@ -215,7 +253,7 @@ def render(reqs):
     for rid in reqs:  # spec order
         r = reqs[rid]
         w.writerow([
-            rid, r["kind"], r["seed_section"], r["mio_lines"], r["spec_location"],
+            rid, r["kind"], r["seed_section"], r["mio_lines"], r["rust_item"], r["spec_location"],
             ";".join(s for s, _ in r["impl"]), ";".join(l for _, l in r["impl"]),
             ";".join(s for s, _ in r["tests"]), ";".join(n for _, n in r["tests"]),
             hashlib.sha256(r["text"].encode("utf-8")).hexdigest()])
@@ -232,6 +270,7 @@ def main():
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
     ap.add_argument("--registered", required=True, help="output of `runner --list`")
+    ap.add_argument("--seed", help="the design document (default: ../shared/seed/ beside the root)")
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", metavar="CSV")
     mode.add_argument("--check", metavar="CSV")
@@ -243,6 +282,14 @@ def main():
     verifies, registered = read_tests(args.root, reqs, problems)
     link_tests(reqs, verifies, registered, read_runner_list(args.registered), problems)
     check_coverage(reqs, problems)
+    seed_path = args.seed or os.path.join(args.root, "..", "shared", "seed", SEED_FILE)
+    seed_note = "seed ranges checked"
+    if os.path.exists(seed_path):
+        check_seed(reqs, read_seed(seed_path), problems)
+    elif args.seed:
+        problems.add(args.seed, None, "design document not found")
+    else:
+        seed_note = f"seed ranges NOT checked: design document not found at {seed_path}"
     text = render(reqs)
 
     if args.write:
@@ -268,7 +315,7 @@ def main():
         print(f"trace: FAILED with {len(problems.items)} problem(s); {summary}", file=sys.stderr)
         return 1
     print(f"trace: OK; {summary}; "
-          f"{sum(len(r['tests']) for r in reqs.values())} tests, one per invariant")
+          f"{sum(len(r['tests']) for r in reqs.values())} tests, one per invariant; {seed_note}")
     return 0
 
 
