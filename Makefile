@@ -15,10 +15,13 @@ FEATURES ?=
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -pthread
 LDLIBS_TEST = -lcunit -pthread
 
-LIB_SRC  := src/iocp.c src/model/alloc.c src/model/file.c src/model/handle.c src/model/port.c
-TEST_SRC := tests/runner.c tests/support.c tests/substrate_model.c tests/test_status.c \
-            tests/test_port.c tests/test_get_many.c tests/test_post.c tests/test_duration.c \
-            tests/test_crate.c tests/test_os.c tests/test_model.c tests/test_threads.c
+MODULE_SRC := src/iocp.c
+MODEL_SRC  := src/model/alloc.c src/model/file.c src/model/handle.c src/model/port.c
+SUITE_SRC  := tests/runner.c tests/support.c tests/test_status.c tests/test_port.c \
+              tests/test_get_many.c tests/test_post.c tests/test_duration.c tests/test_crate.c \
+              tests/test_os.c tests/test_threads.c
+LIB_SRC  := $(MODULE_SRC) $(MODEL_SRC)
+TEST_SRC := $(SUITE_SRC) tests/substrate_model.c tests/test_model.c
 HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/support.h
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -28,7 +31,7 @@ SHARED   := $(BUILD)/libmio_iocp.so
 RUNNER   := $(BUILD)/runner
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
-        check-clang check-tools conformance test trace trace-check verify-upstream install \
+        check-clang check-tools check-wine win conformance test trace trace-check verify-upstream install \
         uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -81,11 +84,15 @@ check-features-off:
 check-clang:
 	$(MAKE) BUILD=$(BUILD)/clang CC=clang check
 
-conformance: deps $(RUNNER)
-	@mkdir -p $(BUILD)/report
-	$(RUNNER) --xml $(BUILD)/report/iocp; status=$$?; \
-	$(PYTHON) tests/tools/report.py --csv traceability.csv --results model=$(BUILD)/report/iocp-Results.xml \
-	  --out $(BUILD)/report && exit $$status
+# The main job: the suite on both substrates, then the per-requirement report.
+conformance: deps
+	$(MAKE) $(RUNNER) $(WIN_RUNNER)
+	@mkdir -p $(BUILD)/report $(WIN_BUILD)/report
+	$(RUNNER) --xml $(BUILD)/report/iocp; model=$$?; \
+	{ $(call run_wine,--xml $(WIN_BUILD)/report/iocp); }; wine=$$?; \
+	$(PYTHON) tests/tools/report.py --csv traceability.csv --out $(BUILD)/report \
+	  --results model=$(BUILD)/report/iocp-Results.xml --results wine=$(WIN_BUILD)/report/iocp-Results.xml \
+	  && [ $$model = 0 ] && [ $$wine = 0 ]
 
 NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 
@@ -94,6 +101,8 @@ test: deps
 	$(MAKE) check-tools trace-check
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
+	$(MAKE) check-wine
+	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine
 	@echo "make test: all checks passed"
 
 trace: $(RUNNER)
@@ -113,6 +122,35 @@ check-tools:
 verify-upstream:
 	@test -n "$(MIO_SRC)" || { echo "usage: make verify-upstream MIO_SRC=<mio-1.1.0 source dir>"; exit 2; }
 	$(PYTHON) tests/tools/verify_upstream.py --mio-src $(MIO_SRC)
+
+# ---- The real Win32 API: cross-built with mingw-w64, run under Wine ----
+WIN_CC     := x86_64-w64-mingw32-gcc
+WIN_BUILD  ?= build/win
+WIN_CUNIT  := build/win/cunit
+WIN_CFLAGS := $(WARN) -O2 -g -D_WIN32_WINNT=0x0A00 -Isrc -Itests -I$(WIN_CUNIT)/include $(FEATURES)
+WIN_SRC    := $(MODULE_SRC) $(SUITE_SRC) tests/win32/substrate_win32.c
+WIN_OBJ    := $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
+WIN_RUNNER := $(WIN_BUILD)/runner.exe
+WINE_ENV   := WINEPREFIX=$(abspath build/wineprefix) WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
+# Runs the Windows runner under Wine, then stops the wineserver: $(call run_wine,ARGS)
+run_wine = $(WINE_ENV) timeout 600 wine $(WIN_RUNNER) $(1); status=$$?; \
+	$(WINE_ENV) wineserver -k 2>/dev/null; [ $$status = 0 ]
+
+$(WIN_CUNIT)/libcunit.a:
+	sh tests/win32/cunit.sh build/win
+
+$(WIN_BUILD)/obj/%.o: %.c $(HEADERS) $(WIN_CUNIT)/libcunit.a
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CFLAGS) -c $< -o $@
+
+$(WIN_RUNNER): $(WIN_OBJ) $(WIN_CUNIT)/libcunit.a
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ $(WIN_OBJ) $(WIN_CUNIT)/libcunit.a -lpthread
+
+win: $(WIN_RUNNER)
+
+check-wine: $(WIN_RUNNER)
+	@mkdir -p $(WIN_BUILD)/report
+	$(call run_wine,--xml $(WIN_BUILD)/report/iocp $(TEST))
 
 install: $(STATIC) $(SHARED)
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mio_iocp/model

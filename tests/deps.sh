@@ -16,6 +16,9 @@ need clang       command -v clang
 need valgrind    command -v valgrind
 need python3     command -v python3
 need libcunit1-dev test -f /usr/include/CUnit/CUnit.h
+need gcc-mingw-w64-x86-64 command -v x86_64-w64-mingw32-gcc
+need wine        command -v wine
+need wine64      test -e /usr/lib/wine/wine64
 
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"

@@ -9,6 +9,13 @@
 
 #include "support.h"
 
+extern CU_TestInfo suite_model[];
+
+CU_SuiteInfo support_substrate_suites[] = {
+    {"model", NULL, NULL, support_setup, support_teardown, suite_model}, CU_SUITE_INFO_NULL};
+
+support_substrate_kind support_substrate(void) { return SUBSTRATE_MODEL; }
+
 HANDLE support_file(int overlapped) {
   int fds[2];
   CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);

@@ -12,6 +12,7 @@
 #include "support.h"
 
 #define MAX_TRACKED 64
+#define MAX_NOTES 64
 #define WATCHDOG_SECONDS 60
 
 static HANDLE tracked[MAX_TRACKED];
@@ -38,7 +39,7 @@ static void *watchdog(void *arg) {
       continue;
     }
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    clock_gettime(CLOCK_REALTIME, &deadline); /* the condvar's clock */
     deadline.tv_sec += WATCHDOG_SECONDS;
     while (!dog.stop && dog.epoch == epoch) {
       if (pthread_cond_timedwait(&dog.change, &dog.lock, &deadline) == ETIMEDOUT &&
@@ -56,12 +57,6 @@ static void *watchdog(void *arg) {
 static void watchdog_step(const char *test) {
   pthread_mutex_lock(&dog.lock);
   if (!dog.started) {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_destroy(&dog.change);
-    pthread_cond_init(&dog.change, &attr);
-    pthread_condattr_destroy(&attr);
     dog.started = pthread_create(&dog.thread, NULL, watchdog, NULL) == 0;
   }
   if (test != NULL) snprintf(dog.test, sizeof dog.test, "%s", test);
@@ -77,6 +72,37 @@ void support_watchdog_stop(void) {
   pthread_cond_signal(&dog.change);
   pthread_mutex_unlock(&dog.lock);
   if (started) pthread_join(dog.thread, NULL);
+}
+
+static struct note {
+  char test[32];
+  const char *kind;
+  char text[160];
+} notes[MAX_NOTES];
+static unsigned nnotes;
+
+static void note(const char *kind, const char *text) {
+  CU_pTest test = CU_get_current_test();
+  if (nnotes == MAX_NOTES) return;
+  struct note *n = &notes[nnotes++];
+  snprintf(n->test, sizeof n->test, "%s", test != NULL ? test->pName : "?");
+  n->kind = kind;
+  snprintf(n->text, sizeof n->text, "%s", text);
+}
+
+void support_deviation(const char *what) { note("deviation", what); }
+
+void support_not_applicable(const char *why) { note("n/a", why); }
+
+unsigned support_write_notes(FILE *out) {
+  for (unsigned i = 0; i < nnotes; i++)
+    fprintf(out, "%s\t%s\t%s\n", notes[i].test, notes[i].kind, notes[i].text);
+  return nnotes;
+}
+
+const char *support_substrate_name(void) {
+  static const char *const names[] = {"model", "wine", "windows"};
+  return names[support_substrate()];
 }
 
 void support_setup(void) {

@@ -2,24 +2,65 @@
  * @file support.h
  * @brief What the conformance tests share: fixtures, threads and the substrate.
  *
- * The same tests run on every substrate (the POSIX model today).  What only
- * a substrate can provide, such as a file handle opened for overlapped I/O or
- * an injected allocation failure, is asked of it here.
+ * The same tests run on every substrate: the POSIX model, and the real Win32
+ * API (Wine or Windows).  What only a substrate can provide, such as a file
+ * handle opened for overlapped I/O or an injected allocation failure, is
+ * asked of it here (substrate_model.c, win32/substrate_win32.c).
  */
 #ifndef MIO_TEST_SUPPORT_H
 #define MIO_TEST_SUPPORT_H
 
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 
 #include "mio_iocp.h"
 
 /** A pointer value that is never dereferenced (mio's own test uses 3 and 6). */
 #define FAKE_OVERLAPPED(n) ((OVERLAPPED *)(uintptr_t)(n))
 
-/** The suites, one per file; the runner registers them in this order. */
+/** The suites every substrate runs, one per file. */
 extern CU_TestInfo suite_completion_status[], suite_completion_port[], suite_get_many[],
     suite_post[], suite_duration_millis[], suite_threads[], suite_crate_tests[],
-    suite_os_layer[], suite_model[];
+    suite_os_layer[];
+
+/** The suites of the substrate's own extensions (the model's: suite "model"). */
+extern CU_SuiteInfo support_substrate_suites[];
+
+/** The substrates the suite runs on. */
+typedef enum { SUBSTRATE_MODEL, SUBSTRATE_WINE, SUBSTRATE_WINDOWS } support_substrate_kind;
+
+/**
+ * @brief Which substrate this run is on.
+ * @return The POSIX model, Wine (detected at run time) or Windows.
+ */
+support_substrate_kind support_substrate(void);
+
+/**
+ * @brief The substrate's name, as the report shows it.
+ * @return "model", "wine" or "windows".
+ */
+const char *support_substrate_name(void);
+
+/**
+ * @brief Records that the running test met a known deviation of this substrate
+ *        from Windows, and asserted the substrate's documented behaviour instead.
+ * @param what The deviation, in one line.
+ */
+void support_deviation(const char *what);
+
+/**
+ * @brief Records that the running test's requirement cannot be checked on this
+ *        substrate; the test must then return without asserting.
+ * @param why The reason, in one line.
+ */
+void support_not_applicable(const char *why);
+
+/**
+ * @brief Writes the recorded notes, one `test<TAB>kind<TAB>text` line each.
+ * @param out Where to write (a file, or stdout).
+ * @return The number of notes.
+ */
+unsigned support_write_notes(FILE *out);
 
 /** @brief Per-test set-up: nothing is tracked, no failure is armed. */
 void support_setup(void);

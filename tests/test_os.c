@@ -50,6 +50,18 @@ static void test_os_get_1(void) {
   OVERLAPPED_ENTRY e[2];
   ULONG n = 77;
   CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, 2, NULL));
+  if (support_substrate() == SUBSTRATE_WINE) {
+    e[0].lpCompletionKey = 0xCC;
+    CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0, &n, 0, FALSE));
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(e[0].lpCompletionKey, 0xCC); /* nothing written, nothing taken */
+    CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0x8000000u, &n, 0, FALSE));
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(e[0].lpCompletionKey, 2);
+    support_deviation("Wine 8.0 accepts a count of 0 (TRUE, removed 1, no entry) and counts "
+                      "above 0x7FFFFFF (Windows: 87 for both, removed unwritten)");
+    return;
+  }
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, e, 0, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
   CU_ASSERT_EQUAL(n, 77);
@@ -68,7 +80,12 @@ static void test_os_get_2(void) {
   ULONG n = 77;
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 10, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
-  CU_ASSERT_EQUAL(n, 0);
+  if (support_substrate() == SUBSTRATE_WINE) {
+    CU_ASSERT_EQUAL(n, 1);
+    support_deviation("Wine 8.0 writes 1 to the removed count on timeout (recent Windows x64: 0)");
+  } else {
+    CU_ASSERT_EQUAL(n, 0);
+  }
 }
 
 /** @verifies{OS-GET-3} */
@@ -77,7 +94,12 @@ static void test_os_get_3(void) {
   ULONG n = 77;
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(BOGUS, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
-  CU_ASSERT_EQUAL(n, 77);
+  if (support_substrate() == SUBSTRATE_WINE) {
+    CU_ASSERT_EQUAL(n, 1);
+    support_deviation("Wine 8.0 writes 1 to the removed count for a bad handle (Windows: unwritten)");
+  } else {
+    CU_ASSERT_EQUAL(n, 77);
+  }
 }
 
 /** @verifies{OS-GET-4} */
@@ -90,7 +112,14 @@ static void test_os_get_4(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NOACCESS);
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, NULL, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NOACCESS);
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  BOOL still_queued = GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE);
+  if (support_substrate() == SUBSTRATE_WINE) {
+    CU_ASSERT_FALSE(still_queued);
+    support_deviation("Wine 8.0 dequeues the packet before it fails with 998, so the packet "
+                      "is lost (the model dequeues nothing)");
+  } else {
+    CU_ASSERT_TRUE(still_queued);
+  }
 }
 
 struct waiter {
@@ -145,8 +174,13 @@ static void test_os_wait_1(void) {
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 4, NULL));
   support_thread_join(tx);
   support_thread_join(ty);
-  CU_ASSERT_EQUAL(y.e[0].lpCompletionKey, 3);
-  CU_ASSERT_EQUAL(x.e[0].lpCompletionKey, 4);
+  uintptr_t first = 3, second = 4; /* y blocked last: y first */
+  if (support_substrate() == SUBSTRATE_WINE) {
+    first = 4, second = 3;
+    support_deviation("Wine 8.0 releases blocked callers first-in first-out (Windows: LIFO)");
+  }
+  CU_ASSERT_EQUAL(y.e[0].lpCompletionKey, first);
+  CU_ASSERT_EQUAL(x.e[0].lpCompletionKey, second);
 }
 
 /** @verifies{OS-WAIT-2} */
@@ -196,6 +230,11 @@ static void test_os_handle_1(void) {
 
 /** @verifies{OS-HANDLE-2} */
 static void test_os_handle_2(void) {
+  if (support_substrate() != SUBSTRATE_MODEL) {
+    support_not_applicable("Windows and Wine may give a new object a closed handle's value, "
+                           "so a stale handle is not detectable there");
+    return;
+  }
   HANDLE old = new_port();
   support_untrack(old);
   CU_ASSERT_TRUE(CloseHandle(old));

@@ -43,7 +43,10 @@ static void test_iocp_new_2(void) {
 /** @verifies{IOCP-NEW-3} */
 static void test_iocp_new_3(void) {
   mio_completion_port port = {FAKE_OVERLAPPED(0x5A)};
-  CU_ASSERT_FATAL(support_fail_allocation(1));
+  if (!support_fail_allocation(1)) {
+    support_not_applicable("allocation failure cannot be injected into this OS");
+    return;
+  }
   CU_ASSERT_EQUAL(mio_completion_port_new(0, &port), ERROR_NO_SYSTEM_RESOURCES);
   CU_ASSERT_PTR_EQUAL(port.handle, FAKE_OVERLAPPED(0x5A));
   support_fail_allocation(0);

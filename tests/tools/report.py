@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """The conformance report: each requirement with its code, its test and its results.
 
-Joins traceability.csv, the requirement sentences of spec/ and CUnit's XML
-results (PREFIX-Results.xml from `runner --xml PREFIX`), one per substrate;
-prints one line per requirement (ID, C symbol, result on each substrate) and
-the totals, and writes conformance.md and conformance.json.  Exits 1 if an
+Joins traceability.csv, the requirement sentences of spec/ and, for each
+substrate, CUnit's XML results (PREFIX-Results.xml from `runner --xml PREFIX`)
+and the runner's notes (PREFIX-Notes.tsv: known deviations, requirements the
+substrate cannot check).  Prints one line per requirement (ID, C symbol, result
+on each substrate) and the totals, and writes conformance.md and
+conformance.json.  A result is PASS, FAIL, NOT RUN, DEVIATION (passed, asserting
+the substrate's documented deviation from Windows) or N/A (not checkable there;
+the tests of suite `model` check the model's own extensions).  Exits 1 if an
 invariant failed or did not run on any substrate.  Python 3 standard library only.
 """
 import argparse
@@ -33,6 +37,31 @@ def cunit_results(path):
     return results
 
 
+def runner_notes(results_path):
+    """{test: (kind, text)} from the Notes file beside a results file."""
+    path = results_path.replace("-Results.xml", "-Notes.tsv")
+    notes = {}
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            test, kind, text = line.rstrip("\n").split("\t", 2)
+            notes[test] = (kind, text)
+    return notes
+
+
+def result_of(row, name, got, notes):
+    if row["kind"] != "invariant":
+        return row["kind"], ""
+    if name != "model" and row["cunit_suite"] == "model":
+        return "n/a", "tests the model's own extension"
+    result = got.get((row["cunit_suite"], row["cunit_test"]), "not run")
+    kind, text = notes.get(row["cunit_test"], (None, ""))
+    if result == "pass" and kind == "deviation":
+        return "deviation", text
+    if result == "pass" and kind == "n/a":
+        return "n/a", text
+    return result, text
+
+
 def short(symbols):
     """The first implementing symbol, and how many more there are."""
     names = [s for s in symbols.split(";") if s]
@@ -53,7 +82,7 @@ def main():
     for spec in args.results:
         name, _, path = spec.partition("=")
         try:
-            substrates[name] = cunit_results(path)
+            substrates[name] = (cunit_results(path), runner_notes(path))
         except (OSError, ET.ParseError) as e:
             print(f"report: cannot read the CUnit results {path}: {e}", file=sys.stderr)
             return 1
@@ -62,11 +91,11 @@ def main():
 
     report = []
     for r in csv.DictReader(open(args.csv, encoding="utf-8")):
-        results = {}
-        for name, got in substrates.items():
-            results[name] = (r["kind"] if r["kind"] != "invariant"
-                             else got.get((r["cunit_suite"], r["cunit_test"]), "not run"))
-        report.append({**r, "text": sentences.get(r["req_id"], ""), "results": results})
+        results, notes = {}, {}
+        for name, (got, substrate_notes) in substrates.items():
+            results[name], notes[name] = result_of(r, name, got, substrate_notes)
+        report.append({**r, "text": sentences.get(r["req_id"], ""), "results": results,
+                       "notes": notes})
 
     names = list(substrates)
     width = max(len(r["req_id"]) for r in report)
@@ -84,9 +113,13 @@ def main():
     print(f"\n{len(report)} requirements, {invariants} invariants")
     for n in names:
         t = totals[n]
-        print(f"  {n}: {t.get('pass', 0)} passed, {t.get('fail', 0)} failed, "
+        print(f"  {n}: {t.get('pass', 0)} passed, {t.get('deviation', 0)} passed as known "
+              f"deviations, {t.get('n/a', 0)} n/a, {t.get('fail', 0)} failed, "
               f"{t.get('not run', 0)} not run; {t.get('descriptive', 0)} descriptive, "
               f"{t.get('not code', 0)} not code")
+        for r in report:
+            if r["results"][n] in ("deviation", "n/a"):
+                print(f"    {r['results'][n]:<9} {r['req_id']}: {r['notes'][n]}")
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "conformance.json"), "w", encoding="utf-8") as f:
@@ -97,9 +130,10 @@ def main():
         f.write("|---" * (7 + len(names)) + "|\n")
         for r in report:
             test = f"{r['cunit_suite']}/{r['cunit_test']}" if r["cunit_test"] else ""
+            cells = [r["results"][n] + (f": {r['notes'][n]}" if r["notes"][n] else "")
+                     for n in names]
             f.write(f"| {r['req_id']} | {r['text']} | {r['seed_section']} | {r['mio_lines']} | "
-                    f"{r['c_symbol']} | {r['c_location']} | {test} | "
-                    + " | ".join(r["results"][n] for n in names) + " |\n")
+                    f"{r['c_symbol']} | {r['c_location']} | {test} | " + " | ".join(cells) + " |\n")
     print(f"report: {args.out}/conformance.md, {args.out}/conformance.json")
     failed = any(t.get("fail", 0) or t.get("not run", 0) for t in totals.values())
     return 1 if failed else 0
