@@ -16,10 +16,10 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -pthread
 LDLIBS_TEST = -lcunit -pthread
 
 MODULE_SRC := src/iocp.c
-MODEL_SRC  := src/model/alloc.c src/model/file.c src/model/handle.c src/model/port.c
+MODEL_SRC  := src/model/alloc.c src/model/file.c src/model/handle.c src/model/io.c src/model/port.c
 SUITE_SRC  := tests/runner.c tests/support.c tests/test_status.c tests/test_port.c \
               tests/test_get_many.c tests/test_post.c tests/test_duration.c tests/test_crate.c \
-              tests/test_os.c tests/test_threads.c
+              tests/test_os.c tests/test_io.c tests/test_threads.c
 LIB_SRC  := $(MODULE_SRC) $(MODEL_SRC)
 TEST_SRC := $(SUITE_SRC) tests/substrate_model.c tests/test_model.c
 HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/support.h

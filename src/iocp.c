@@ -83,6 +83,7 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @satisfies{IOCP-ADD-5}
  * @satisfies{IOCP-ADD-6}
  * @satisfies{IOCP-ADD-7}
+ * @satisfies{IOCP-ADD-8}
  * @seed{Key Types/CompletionPort}
  * @mio{77,86}
  */

@@ -5,6 +5,7 @@
  * File handles are pipe ends given a HANDLE by iocp_model_handle_from_fd();
  * allocation failures are injected with iocp_model_fail_allocation().
  */
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -24,6 +25,17 @@ HANDLE support_file(int overlapped) {
   if (h == NULL) close(fds[0]);
   CU_ASSERT_PTR_NOT_NULL_FATAL(h);
   return support_track(h);
+}
+
+void support_pipe_pair(HANDLE *a, HANDLE *b) {
+  int fds[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  *a = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
+  *b = iocp_model_handle_from_fd(fds[1], FILE_FLAG_OVERLAPPED);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(*a);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(*b);
+  support_track(*a);
+  support_track(*b);
 }
 
 int support_fail_allocation(unsigned nth) {

@@ -21,7 +21,7 @@
 /** The suites every substrate runs, one per file. */
 extern CU_TestInfo suite_completion_status[], suite_completion_port[], suite_get_many[],
     suite_post[], suite_duration_millis[], suite_threads[], suite_crate_tests[],
-    suite_os_layer[];
+    suite_os_layer[], suite_io[];
 
 /** The suites of the substrate's own extensions (the model's: suite "model"). */
 extern CU_SuiteInfo support_substrate_suites[];
@@ -106,6 +106,15 @@ void support_untrack(HANDLE handle);
  * @return The handle; the test fails fatally if none can be made.
  */
 HANDLE support_file(int overlapped);
+
+/**
+ * @brief A connected pair of handles opened for overlapped I/O, both tracked.
+ *
+ * A named pipe's two ends on Win32, a socket pair in the model.
+ * @param a Receives one end.
+ * @param b Receives the other.
+ */
+void support_pipe_pair(HANDLE *a, HANDLE *b);
 
 /**
  * @brief Makes the @p nth allocation of the substrate from now fail.

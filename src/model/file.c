@@ -1,38 +1,63 @@
 /**
  * @file file.c
- * @brief File objects of the POSIX model: a HANDLE for a file descriptor.
+ * @brief File objects of the POSIX model: a HANDLE for a descriptor, with
+ *        overlapped ReadFile() and WriteFile().
  *
  * Association belongs to the file object, not to a handle value, and lasts
  * until the file is closed; the file holds a reference to its port (not a
- * handle), so a port whose handle is closed lives on, unseen, until its
- * associated files are closed too.  Overlapped I/O on these handles is not
- * modelled yet.
+ * handle), so a port whose handle is closed lives on, unseen, until its files
+ * are closed too.
+ *
+ * An overlapped request is tried at once on the non-blocking descriptor.  If
+ * it completes, its packet is queued at once (Windows queues one even then);
+ * if it fails, it fails synchronously and queues none; otherwise it waits in
+ * the file's FIFO of reads or writes until the I/O thread (io.c) finishes it.
+ * Each request reserves its packet on the port before it starts, so no
+ * completion is ever lost for want of memory.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
+#define STATUS_UNSUCCESSFUL 0xC0000001u
+
+struct request {
+  struct request *next;
+  LPOVERLAPPED overlapped;
+  char *buf;
+  DWORD len, done;
+};
+
+struct queue {
+  struct request *head, *tail;
+};
+
 struct model__file {
   struct model__object hdr;
+  struct model__io_link link;
   int fd;
   DWORD flags;
   pthread_mutex_t lock;
   struct model__object *port; /* NULL until associated */
   ULONG_PTR key;
+  struct queue reads, writes;
+  int watched; /* the descriptor is in the I/O thread's set */
+  int closed;
 };
 
-static void file_close(struct model__object *obj) {
-  struct model__file *file = (struct model__file *)obj;
-  close(file->fd);
-}
+static void file_close(struct model__object *obj);
+static void file_destroy(struct model__object *obj);
 
-static void file_destroy(struct model__object *obj) {
-  struct model__file *file = (struct model__file *)obj;
-  if (file->port != NULL) model__object_release(file->port);
-  pthread_mutex_destroy(&file->lock);
-  free(file);
+static struct model__file *file_get(HANDLE handle) {
+  return (struct model__file *)model__handle_get(handle, MODEL__FILE);
 }
 
 /** @satisfies{OS-FILE-1} */
@@ -50,17 +75,21 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   atomic_init(&file->hdr.refs, 1);
   file->hdr.close = file_close;
   file->hdr.destroy = file_destroy;
+  file->link.obj = &file->hdr;
   pthread_mutex_init(&file->lock, NULL);
   HANDLE handle = model__handle_insert(&file->hdr);
   if (handle == NULL) {
     pthread_mutex_destroy(&file->lock);
     free(file);
+    return NULL;
   }
+  if (flags & FILE_FLAG_OVERLAPPED) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  model__io_hold();
   return handle;
 }
 
 DWORD model__file_associate(HANDLE handle, struct model__object *port, ULONG_PTR key) {
-  struct model__file *file = (struct model__file *)model__handle_get(handle, MODEL__FILE);
+  struct model__file *file = file_get(handle);
   if (file == NULL) return ERROR_INVALID_HANDLE;
   DWORD error = ERROR_INVALID_PARAMETER;
   pthread_mutex_lock(&file->lock);
@@ -73,4 +102,209 @@ DWORD model__file_associate(HANDLE handle, struct model__object *port, ULONG_PTR
   pthread_mutex_unlock(&file->lock);
   model__object_release(&file->hdr);
   return error;
+}
+
+/* write() to a pipe whose reader is gone, without the process-killing SIGPIPE. */
+static ssize_t write_quietly(int fd, const char *buf, size_t len) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t r = write(fd, buf, len);
+  int error = errno;
+  if (r < 0 && error == EPIPE) {
+    const struct timespec now = {0, 0};
+    sigtimedwait(&pipe_only, NULL, &now); /* consume the signal this write raised */
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  errno = error;
+  return r;
+}
+
+/* One non-blocking transfer: bytes moved, 0 if it would block, or -errno
+ * (end of file on a read counts as a broken pipe, as on a Windows pipe). */
+static ssize_t transfer(int fd, int writing, char *buf, size_t len) {
+  for (;;) {
+    ssize_t r;
+    if (!writing) r = read(fd, buf, len);
+    else if ((r = send(fd, buf, len, MSG_NOSIGNAL)) < 0 && errno == ENOTSOCK)
+      r = write_quietly(fd, buf, len);
+    if (r > 0) return r;
+    if (r == 0) return -EPIPE;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+static DWORD status_of(ssize_t negative_errno) {
+  switch (-negative_errno) {
+  case EPIPE:
+  case ECONNRESET:
+    return MODEL__STATUS_PIPE_BROKEN;
+  default:
+    return STATUS_UNSUCCESSFUL;
+  }
+}
+
+static DWORD error_of(DWORD status) {
+  return status == MODEL__STATUS_PIPE_BROKEN ? ERROR_BROKEN_PIPE : ERROR_GEN_FAILURE;
+}
+
+/* Writes the result into the OVERLAPPED and queues the packet, if associated. */
+static void complete(struct model__file *file, LPOVERLAPPED ov, DWORD status, DWORD bytes) {
+  ov->Internal = status;
+  ov->InternalHigh = bytes;
+  if (file->port != NULL) model__port_complete(file->port, file->key, ov, status, bytes);
+}
+
+static void push(struct queue *q, struct request *r) {
+  if (q->tail != NULL) q->tail->next = r;
+  else q->head = r;
+  q->tail = r;
+}
+
+static struct request *pop(struct queue *q) {
+  struct request *r = q->head;
+  q->head = r->next;
+  if (q->head == NULL) q->tail = NULL;
+  return r;
+}
+
+/* Tells the I/O thread which directions still have requests waiting. */
+static void watch(struct model__file *file) {
+  unsigned events = (file->reads.head ? EPOLLIN : 0u) | (file->writes.head ? EPOLLOUT : 0u);
+  model__io_watch(&file->link, file->fd, events, file->watched);
+  file->watched = 1;
+}
+
+/**
+ * Moves waiting requests of one direction forward; call with the file locked.
+ * @satisfies{OS-IO-5}
+ */
+static void serve(struct model__file *file, struct queue *q, int writing) {
+  while (q->head != NULL) {
+    struct request *r = q->head;
+    ssize_t n = transfer(file->fd, writing, r->buf + r->done, r->len - r->done);
+    if (n == 0) return;
+    if (n > 0) r->done += (DWORD)n;
+    if (n > 0 && writing && r->done < r->len) continue;
+    complete(file, r->overlapped, n > 0 ? 0 : status_of(n), r->done);
+    free(pop(q));
+  }
+}
+
+void model__file_ready(struct model__object *obj) {
+  struct model__file *file = (struct model__file *)obj;
+  pthread_mutex_lock(&file->lock);
+  if (!file->closed) {
+    serve(file, &file->reads, 0);
+    serve(file, &file->writes, 1);
+    watch(file);
+  }
+  pthread_mutex_unlock(&file->lock);
+}
+
+/* A blocking transfer on a handle opened without FILE_FLAG_OVERLAPPED. */
+static BOOL transfer_blocking(struct model__file *file, int writing, char *buf, DWORD len,
+                              LPDWORD out) {
+  ssize_t n = len == 0 ? 0 : transfer(file->fd, writing, buf, len);
+  if (n < 0) return model__fail(error_of(status_of(n)));
+  if (out != NULL) *out = (DWORD)n;
+  return TRUE;
+}
+
+/* The overlapped request: complete now, fail now, or pend. */
+static DWORD start(struct model__file *file, int writing, char *buf, DWORD len, LPDWORD out,
+                   LPOVERLAPPED ov) {
+  struct queue *q = writing ? &file->writes : &file->reads;
+  if (file->closed) return ERROR_INVALID_HANDLE;
+  if (file->port != NULL && !model__port_reserve(file->port)) return ERROR_NO_SYSTEM_RESOURCES;
+  ssize_t n = q->head != NULL || len == 0 ? 0 : transfer(file->fd, writing, buf, len);
+  if (len == 0 || (n > 0 && (!writing || (DWORD)n == len))) {
+    complete(file, ov, 0, (DWORD)n);
+    if (out != NULL) *out = (DWORD)n;
+    return 0;
+  }
+  struct request *r = n >= 0 ? model__malloc(sizeof *r) : NULL;
+  if (r == NULL) { /* failed now, or no memory to wait: no packet */
+    if (file->port != NULL) model__port_unreserve(file->port);
+    ov->Internal = n < 0 ? status_of(n) : STATUS_UNSUCCESSFUL;
+    return n < 0 ? error_of(status_of(n)) : ERROR_NO_SYSTEM_RESOURCES;
+  }
+  *r = (struct request){NULL, ov, buf, len, (DWORD)n};
+  ov->Internal = MODEL__STATUS_PENDING;
+  push(q, r);
+  watch(file);
+  return ERROR_IO_PENDING;
+}
+
+static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD out,
+                    LPOVERLAPPED ov) {
+  struct model__file *file = file_get(handle);
+  if (file == NULL) return FALSE;
+  BOOL ok;
+  if ((file->flags & FILE_FLAG_OVERLAPPED) == 0) {
+    ok = transfer_blocking(file, writing, buf, len, out);
+  } else if (ov == NULL || buf == NULL) {
+    ok = model__fail(ERROR_INVALID_PARAMETER);
+  } else {
+    pthread_mutex_lock(&file->lock);
+    DWORD error = start(file, writing, buf, len, out, ov);
+    pthread_mutex_unlock(&file->lock);
+    ok = error == 0 ? TRUE : model__fail(error);
+  }
+  model__object_release(&file->hdr);
+  return ok;
+}
+
+/**
+ * @satisfies{OS-IO-1}
+ * @satisfies{OS-IO-2}
+ * @satisfies{OS-IO-3}
+ */
+BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+              LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
+  return request(hFile, 0, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped);
+}
+
+/**
+ * @satisfies{OS-IO-1}
+ * @satisfies{OS-IO-2}
+ * @satisfies{OS-IO-3}
+ */
+BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+               LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped) {
+  /* The buffer is only read; the request keeps it as char * for both directions. */
+  return request(hFile, 1, (char *)(uintptr_t)lpBuffer, nNumberOfBytesToWrite,
+                 lpNumberOfBytesWritten, lpOverlapped);
+}
+
+/**
+ * Closing completes every waiting request with STATUS_CANCELLED.
+ * @satisfies{OS-IO-4}
+ */
+static void file_close(struct model__object *obj) {
+  struct model__file *file = (struct model__file *)obj;
+  pthread_mutex_lock(&file->lock);
+  file->closed = 1;
+  struct queue *queues[] = {&file->reads, &file->writes};
+  for (int i = 0; i < 2; i++) {
+    while (queues[i]->head != NULL) {
+      struct request *r = pop(queues[i]);
+      complete(file, r->overlapped, MODEL__STATUS_CANCELLED, r->done);
+      free(r);
+    }
+  }
+  if (file->watched) model__io_forget(file->fd);
+  close(file->fd);
+  int watched = file->watched;
+  pthread_mutex_unlock(&file->lock);
+  model__io_drop(watched ? &file->link : NULL);
+}
+
+static void file_destroy(struct model__object *obj) {
+  struct model__file *file = (struct model__file *)obj;
+  if (file->port != NULL) model__object_release(file->port);
+  pthread_mutex_destroy(&file->lock);
+  free(file);
 }

@@ -14,6 +14,11 @@
 
 #include "win32_model.h"
 
+/** NTSTATUS values that packets and OVERLAPPED.Internal carry. */
+#define MODEL__STATUS_PENDING 0x103u
+#define MODEL__STATUS_CANCELLED 0xC0000120u
+#define MODEL__STATUS_PIPE_BROKEN 0xC000014Bu
+
 /** Kinds of kernel object. */
 enum model__type { MODEL__PORT = 1, MODEL__FILE = 2 };
 
@@ -86,6 +91,73 @@ int model__allocation_allowed(void);
  *         file without FILE_FLAG_OVERLAPPED or one already associated.
  */
 DWORD model__file_associate(HANDLE file, struct model__object *port, ULONG_PTR key);
+
+/**
+ * @brief Reserves room for one I/O completion packet on @p port.
+ *
+ * A pending request reserves its packet when it starts, so its completion
+ * can never fail for want of memory and is never lost.
+ * @param port A port object.
+ * @return 1, or 0 when out of memory (the request then fails with 1450).
+ */
+int model__port_reserve(struct model__object *port);
+
+/**
+ * @brief Gives back a reservation whose request failed at once (no packet).
+ * @param port A port object with a reservation.
+ */
+void model__port_unreserve(struct model__object *port);
+
+/**
+ * @brief Queues the packet of a completed I/O request, using its reservation.
+ *
+ * Once the port's handle is closed the packet is dropped, as Windows drops
+ * packets of a port nobody can read.
+ * @param port A port object with a reservation.
+ * @param key The file's completion key.
+ * @param overlapped The request.
+ * @param status Its NTSTATUS.
+ * @param bytes Bytes transferred.
+ */
+void model__port_complete(struct model__object *port, ULONG_PTR key, LPOVERLAPPED overlapped,
+                          DWORD status, DWORD bytes);
+
+/** How a file object is known to the I/O thread (io.c); embedded in the file. */
+struct model__io_link {
+  struct model__io_link *next; /**< Next in the thread's list of references to drop. */
+  struct model__object *obj;   /**< The file. */
+};
+
+/** @brief Counts one more open file handle; starts the I/O thread for the first. */
+void model__io_hold(void);
+
+/**
+ * @brief Counts one file handle less; stops the I/O thread after the last.
+ * @param link The closed file if the I/O thread watched it (the thread drops
+ *        its reference once it can no longer see the file), or NULL.
+ */
+void model__io_drop(struct model__io_link *link);
+
+/**
+ * @brief Has the I/O thread watch @p fd (the first time, it takes a reference).
+ * @param link The file.
+ * @param fd Its descriptor.
+ * @param events EPOLLIN and/or EPOLLOUT; 0 keeps it in the set, quiet.
+ * @param added Whether @p fd is already in the watch set.
+ */
+void model__io_watch(struct model__io_link *link, int fd, unsigned events, int added);
+
+/**
+ * @brief Takes @p fd out of the watch set, before it is closed.
+ * @param fd The descriptor.
+ */
+void model__io_forget(int fd);
+
+/**
+ * @brief Called by the I/O thread when a watched file's descriptor is ready.
+ * @param file The file object.
+ */
+void model__file_ready(struct model__object *file);
 
 /**
  * @brief Sets the last error and returns FALSE, for one-line failure paths.

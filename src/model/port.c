@@ -43,6 +43,7 @@ struct model__port {
   pthread_mutex_t lock;
   struct packet *ring; /* capacity is 0 or a power of two */
   size_t cap, head, count;
+  size_t reserved; /* ring slots promised to pending I/O requests */
   struct waiter *top;
   int closed; /* its handle is closed: no more posts or waits */
 };
@@ -119,7 +120,7 @@ static int ring_grow(struct model__port *port) {
 }
 
 static int ring_push(struct model__port *port, const struct packet *p) {
-  if (port->count == port->cap && !ring_grow(port)) return 0;
+  if (port->count + port->reserved >= port->cap && !ring_grow(port)) return 0;
   port->ring[(port->head + port->count) & (port->cap - 1)] = *p;
   port->count++;
   return 1;
@@ -155,6 +156,18 @@ static void waiter_unlink(struct model__port *port, struct waiter *w) {
   if (w->below != NULL) w->below->above = w->above;
 }
 
+/* Hands `p` to the waiter that blocked last, if any; call locked, then
+ * waiter_wake() the result unlocked. */
+static struct waiter *handoff(struct model__port *port, const struct packet *p) {
+  struct waiter *w = port->top;
+  if (w != NULL) {
+    waiter_unlink(port, w);
+    w->packet = *p;
+    w->done = 1;
+  }
+  return w;
+}
+
 /**
  * @satisfies{OS-WAIT-1}
  * @satisfies{OS-WAIT-2}
@@ -171,18 +184,47 @@ BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTran
     error = ERROR_INVALID_HANDLE;
   } else if (!model__allocation_allowed()) {
     error = ERROR_NO_SYSTEM_RESOURCES;
-  } else if (port->top != NULL) {
-    w = port->top;
-    waiter_unlink(port, w);
-    w->packet = p;
-    w->done = 1;
-  } else if (!ring_push(port, &p)) {
+  } else if ((w = handoff(port, &p)) == NULL && !ring_push(port, &p)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
   port_release(port);
   return error ? model__fail(error) : TRUE;
+}
+
+int model__port_reserve(struct model__object *obj) {
+  struct model__port *port = (struct model__port *)obj;
+  pthread_mutex_lock(&port->lock);
+  int ok = port->closed || port->count + port->reserved < port->cap || ring_grow(port);
+  if (ok && !port->closed) port->reserved++;
+  pthread_mutex_unlock(&port->lock);
+  return ok;
+}
+
+void model__port_unreserve(struct model__object *obj) {
+  struct model__port *port = (struct model__port *)obj;
+  pthread_mutex_lock(&port->lock);
+  if (!port->closed) port->reserved--;
+  pthread_mutex_unlock(&port->lock);
+}
+
+/** @satisfies{OS-IO-1} */
+void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED overlapped,
+                          DWORD status, DWORD bytes) {
+  struct model__port *port = (struct model__port *)obj;
+  struct packet p = {key, overlapped, status, bytes};
+  struct waiter *w = NULL;
+  pthread_mutex_lock(&port->lock);
+  if (!port->closed) {
+    port->reserved--;
+    if ((w = handoff(port, &p)) == NULL) {
+      port->ring[(port->head + port->count) & (port->cap - 1)] = p; /* reserved slot */
+      port->count++;
+    }
+  }
+  pthread_mutex_unlock(&port->lock);
+  if (w != NULL) waiter_wake(w);
 }
 
 static void deadline_after(struct timespec *t, DWORD ms) {
@@ -286,7 +328,7 @@ static void port_close(struct model__object *obj) {
   }
   free(port->ring);
   port->ring = NULL;
-  port->cap = port->head = port->count = 0;
+  port->cap = port->head = port->count = port->reserved = 0;
   pthread_mutex_unlock(&port->lock);
   while (w != NULL) {
     struct waiter *below = w->below; /* read before `w` may vanish */

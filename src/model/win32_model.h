@@ -7,6 +7,11 @@
  * compiles unchanged on Linux.  Behaviour follows Windows where Windows and
  * Wine differ; each function names the requirements of spec/os.md it meets.
  *
+ * ReadFile() and WriteFile() perform overlapped I/O on descriptor handles:
+ * a request that completes at once still queues a packet on the associated
+ * port, one that cannot complete yet is finished by the model's I/O thread,
+ * and a synchronous failure queues none, as on Windows.
+ *
  * Two calls are the model's own (lower case, `iocp_model_` prefix):
  * iocp_model_handle_from_fd() gives a file descriptor a HANDLE, and
  * iocp_model_fail_allocation() makes an allocation fail for tests.
@@ -26,6 +31,9 @@ typedef ULONG *PULONG;         /**< Pointer to ULONG. */
 typedef uintptr_t ULONG_PTR;   /**< Pointer-sized unsigned. */
 typedef void *PVOID;           /**< Untyped pointer. */
 typedef void *HANDLE;          /**< Kernel object handle. */
+typedef DWORD *LPDWORD;        /**< Pointer to DWORD. */
+typedef void *LPVOID;          /**< Buffer pointer. */
+typedef const void *LPCVOID;   /**< Read-only buffer pointer. */
 /**@}*/
 
 /** @name Win32 constants */
@@ -41,10 +49,13 @@ typedef void *HANDLE;          /**< Kernel object handle. */
 /**@{*/
 #define ERROR_SUCCESS 0u                /**< No error. */
 #define ERROR_INVALID_HANDLE 6u         /**< Bad, closed or wrong-type handle. */
+#define ERROR_GEN_FAILURE 31u           /**< An I/O error without a closer code. */
 #define ERROR_INVALID_PARAMETER 87u     /**< An argument is out of range. */
+#define ERROR_BROKEN_PIPE 109u          /**< The other end of the pipe is closed. */
 #define ERROR_INSUFFICIENT_BUFFER 122u  /**< The caller's buffer is too small. */
 #define WAIT_TIMEOUT 258u               /**< The wait timed out. */
 #define ERROR_ABANDONED_WAIT_0 735u     /**< The port was closed during the wait. */
+#define ERROR_IO_PENDING 997u           /**< The request completes later, through the port. */
 #define ERROR_NOACCESS 998u             /**< An output pointer is not writable. */
 #define ERROR_NO_SYSTEM_RESOURCES 1450u /**< Out of memory for a kernel object or packet. */
 /**@}*/
@@ -122,6 +133,31 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  BOOL fAlertable);
 
 /**
+ * @brief Reads from a file handle; overlapped if the handle was opened so.
+ * @param hFile The file.
+ * @param lpBuffer Receives the data; must stay valid until the request completes.
+ * @param nNumberOfBytesToRead Size of @p lpBuffer.
+ * @param lpNumberOfBytesRead Receives the count when the read completes at once; may be NULL.
+ * @param lpOverlapped The request; required on an overlapped handle.
+ * @return TRUE if it completed at once; FALSE with ERROR_IO_PENDING if it will
+ *         complete later; FALSE with another error if it failed (then no packet).
+ */
+BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+              LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);
+
+/**
+ * @brief Writes to a file handle; overlapped if the handle was opened so.
+ * @param hFile The file.
+ * @param lpBuffer The data; must stay valid until the request completes.
+ * @param nNumberOfBytesToWrite How many bytes.
+ * @param lpNumberOfBytesWritten Receives the count when the write completes at once; may be NULL.
+ * @param lpOverlapped The request; required on an overlapped handle.
+ * @return As ReadFile().
+ */
+BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+               LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped);
+
+/**
  * @brief Closes a handle; the object goes when its last handle and reference go.
  * @param hObject The handle.
  * @return TRUE, or FALSE with the last error set.
@@ -143,9 +179,11 @@ void SetLastError(DWORD dwErrCode);
 /**
  * @brief Model extension: gives a file descriptor a HANDLE.
  *
- * The handle owns @p fd from then on: CloseHandle() closes it.  @p flags
- * holds FILE_FLAG_OVERLAPPED when the descriptor is opened for overlapped
- * I/O; only such handles can be associated with a port, as on Windows.
+ * The handle owns @p fd from then on: CloseHandle() closes it, and requests
+ * still pending complete with STATUS_CANCELLED (0xC0000120).  @p flags holds
+ * FILE_FLAG_OVERLAPPED for overlapped I/O (the descriptor is then made
+ * non-blocking); only such handles can be associated with a port, as on
+ * Windows.  Pipes and sockets are supported.
  * @param fd An open file descriptor.
  * @param flags 0 or FILE_FLAG_OVERLAPPED.
  * @return The handle, or NULL with the last error set (87 for a negative fd,

@@ -26,6 +26,22 @@ HANDLE support_file(int overlapped) {
   return support_track(h);
 }
 
+void support_pipe_pair(HANDLE *a, HANDLE *b) {
+  static unsigned serial;
+  char name[64];
+  snprintf(name, sizeof name, "\\\\.\\pipe\\mio_iocp_%lu_%u", GetCurrentProcessId(), serial++);
+  *a = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
+                        PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1, 4096, 4096, 0, NULL);
+  CU_ASSERT_FATAL(*a != INVALID_HANDLE_VALUE);
+  support_track(*a);
+  *b = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                   FILE_FLAG_OVERLAPPED, NULL);
+  CU_ASSERT_FATAL(*b != INVALID_HANDLE_VALUE);
+  support_track(*b);
+  OVERLAPPED connect = {0}; /* the client is already there: connected at once */
+  CU_ASSERT_FATAL(!ConnectNamedPipe(*a, &connect) && GetLastError() == ERROR_PIPE_CONNECTED);
+}
+
 int support_fail_allocation(unsigned nth) {
   (void)nth;
   return 0;
