@@ -31,7 +31,7 @@ SHARED   := $(BUILD)/libmio_iocp.so
 RUNNER   := $(BUILD)/runner
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
-        check-clang check-tools check-wine win conformance test trace trace-check verify-upstream install \
+        check-clang check-tools check-wine win docs check-docs conformance test trace trace-check verify-upstream install \
         uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -122,6 +122,20 @@ check-tools:
 verify-upstream:
 	@test -n "$(MIO_SRC)" || { echo "usage: make verify-upstream MIO_SRC=<mio-1.1.0 source dir>"; exit 2; }
 	$(PYTHON) tests/tools/verify_upstream.py --mio-src $(MIO_SRC)
+
+# ---- Documentation: Doxygen + Graphviz, checked in headless Chromium ----
+docs: build/docs/gen/traceability.md
+	rm -rf build/docs/html build/docs/man
+	doxygen docs/Doxyfile || { cat build/docs/warnings.log; exit 1; }
+	@test ! -s build/docs/warnings.log || { cat build/docs/warnings.log; exit 1; }
+	@echo "docs: build/docs/html/index.html"
+
+build/docs/gen/traceability.md: traceability.csv docs/matrix.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) docs/matrix.py traceability.csv $@
+
+check-docs: docs
+	$(PYTHON) docs/check_site.py build/docs/html build/docs/screenshots
 
 # ---- The real Win32 API: cross-built with mingw-w64, run under Wine ----
 WIN_CC     := x86_64-w64-mingw32-gcc

@@ -40,12 +40,19 @@ static const char mio__debug_text[] = "CompletionStatus(OVERLAPPED_ENTRY)";
 static uint32_t mio__result(BOOL ok) { return ok ? 0 : (uint32_t)GetLastError(); }
 
 /**
+ * @brief Writes the Debug text `CompletionStatus(OVERLAPPED_ENTRY)`.
+ * @param self The status; its fields are not shown, as in mio.
+ * @param buf Receives the text and its terminating NUL.
+ * @param size Size of @p buf; at least 35.
+ * @return 0; 87 for NULL pointers; 122 if @p size is too small (@p buf untouched).
+ *
  * @satisfies{IOCP-CS-2}
  * @satisfies{IOCP-CS-3}
  * @satisfies{IOCP-CS-4}
  * @seed{Key Types/CompletionStatus}
  * @mio{41,45}
  */
+/* [snippet-debug] */
 uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
                                      size_t size) {
   if (self == NULL || buf == NULL) return ERROR_INVALID_PARAMETER;
@@ -53,11 +60,17 @@ uint32_t mio_completion_status_debug(const mio_completion_status *self, char *bu
   memcpy(buf, mio__debug_text, sizeof mio__debug_text);
   return 0;
 }
+/* [snippet-debug] */
 
 /* L47-48, Send and Sync for CompletionStatus: see the thread-safety note at
  * mio_completion_status in mio_iocp.h (IOCP-CS-5). */
 
 /**
+ * @brief Creates a port with the given concurrency value (`new`).
+ * @param threads Concurrency value passed to the OS; 0 means one per processor.
+ * @param out Receives the port on success; untouched on failure.
+ * @return 0, or the OS error (87 if @p out is NULL).
+ *
  * @satisfies{IOCP-NEW-1}
  * @satisfies{IOCP-NEW-2}
  * @satisfies{IOCP-NEW-3}
@@ -65,6 +78,7 @@ uint32_t mio_completion_status_debug(const mio_completion_status *self, char *bu
  * @seed{Key Types/CompletionPort}
  * @mio{56,65}
  */
+/* [snippet-new] */
 uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
   if (out == NULL) return ERROR_INVALID_PARAMETER;
   HANDLE ret = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, threads);
@@ -72,9 +86,16 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
   out->handle = ret;
   return 0;
 }
+/* [snippet-new] */
 
 #if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
 /**
+ * @brief Associates @p handle with the port under @p token (`add_handle`).
+ * @param self The port.
+ * @param token Completion key of the handle's packets.
+ * @param handle A handle opened for overlapped I/O.
+ * @return 0, or the OS error (87 if @p self is NULL).
+ *
  * mio ignores the returned handle (the port itself on success).
  * @satisfies{IOCP-ADD-1}
  * @satisfies{IOCP-ADD-2}
@@ -87,15 +108,26 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @seed{Key Types/CompletionPort}
  * @mio{77,86}
  */
+/* [snippet-add_handle] */
 uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr_t token,
                                         HANDLE handle) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
   HANDLE ret = CreateIoCompletionPort(handle, self->handle, token, 0);
   return ret == NULL ? (uint32_t)GetLastError() : 0;
 }
+/* [snippet-add_handle] */
 #endif
 
 /**
+ * @brief Dequeues up to @p len statuses, waiting only while none is queued
+ *        (`get_many`).
+ * @param self The port.
+ * @param list Buffer of @p len statuses; entries past the dequeued ones are not written.
+ * @param len Length of @p list; lengths above UINT32_MAX are clamped to UINT32_MAX.
+ * @param timeout NULL waits without limit (`None`); else rounded up to whole ms.
+ * @param removed Receives how many statuses were dequeued (0 on any error).
+ * @return 0, or the OS error: 258 on timeout, 87 for NULL arguments.
+ *
  * The length is clamped, not truncated, to a ULONG; the OS, not the
  * module, rejects a zero length.  The wait is never alertable.
  * @satisfies{IOCP-GM-1}
@@ -114,6 +146,7 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @seed{Key Types/CompletionPort}
  * @mio{97,125}
  */
+/* [snippet-get_many] */
 uint32_t mio_completion_port_get_many(const mio_completion_port *self,
                                       mio_completion_status *list, size_t len,
                                       const mio_duration *timeout, size_t *removed) {
@@ -127,8 +160,14 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
   *removed = n;
   return 0;
 }
+/* [snippet-get_many] */
 
 /**
+ * @brief Posts @p status to the port (`post`).
+ * @param self The port.
+ * @param status Bytes, token and overlapped pointer to post; its Internal is not sent.
+ * @return 0, or the OS error (87 if @p self is NULL).
+ *
  * Internal is not a parameter of PostQueuedCompletionStatus, so it is lost.
  * @satisfies{IOCP-POST-1}
  * @satisfies{IOCP-POST-2}
@@ -138,6 +177,7 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
  * @seed{Key Types/CompletionPort}
  * @mio{132,147}
  */
+/* [snippet-post] */
 uint32_t mio_completion_port_post(const mio_completion_port *self,
                                   mio_completion_status status) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
@@ -146,43 +186,72 @@ uint32_t mio_completion_port_post(const mio_completion_port *self,
                                                 status.entry.lpCompletionKey,
                                                 status.entry.lpOverlapped));
 }
+/* [snippet-post] */
 
 /**
+ * @brief The port's HANDLE, still owned by the port (`as_raw_handle`).
+ * @param self The port.
+ * @return The handle, or NULL if @p self is NULL.
+ *
  * @satisfies{IOCP-RAW-1}
  * @satisfies{IOCP-RAW-5}
  * @seed{Dependencies and Relationships}
  * @mio{150,154}
  */
+/* [snippet-as_raw_handle] */
 HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self) {
   return self == NULL ? NULL : self->handle;
 }
+/* [snippet-as_raw_handle] */
 
 /**
+ * @brief Makes a port that takes ownership of @p handle (`from_raw_handle`).
+ * @param handle A port handle; not checked, as in Rust, where this is `unsafe`.
+ * @param out Receives the port.
+ * @return 0, or 87 if @p out is NULL.
+ *
  * @satisfies{IOCP-RAW-2}
  * @satisfies{IOCP-RAW-5}
  * @seed{Dependencies and Relationships}
  * @mio{156,162}
  */
+/* [snippet-from_raw_handle] */
 uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port *out) {
   if (out == NULL) return ERROR_INVALID_PARAMETER;
   out->handle = handle;
   return 0;
 }
+/* [snippet-from_raw_handle] */
 
 /**
+ * @brief Gives the HANDLE away without closing it (`into_raw_handle`).
+ *
+ * The port is left empty (NULL handle), like a moved-from value.
+ * @param self The port.
+ * @return The handle, now owned by the caller, or NULL if @p self is NULL.
+ *
  * @satisfies{IOCP-RAW-3}
  * @satisfies{IOCP-RAW-5}
  * @seed{Dependencies and Relationships}
  * @mio{164,168}
  */
+/* [snippet-into_raw_handle] */
 HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self) {
   if (self == NULL) return NULL;
   HANDLE handle = self->handle;
   self->handle = NULL;
   return handle;
 }
+/* [snippet-into_raw_handle] */
 
 /**
+ * @brief Closes the port's HANDLE (the Drop of mio's `Handle`).
+ *
+ * Threads blocked in get_many on it return ERROR_ABANDONED_WAIT_0 (735).
+ * The port is left empty (NULL handle).
+ * @param self The port.
+ * @return 0, or the OS error (6 for an empty port, 87 if @p self is NULL).
+ *
  * The Drop of mio's Handle (handle.rs) ignores CloseHandle's result; the C
  * function returns it.
  * @satisfies{IOCP-RAW-4}
@@ -190,18 +259,27 @@ HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self) {
  * @seed{Key Types/CompletionPort}
  * @mio{20,22}
  */
+/* [snippet-close] */
 uint32_t mio_completion_port_close(mio_completion_port *self) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
   HANDLE handle = self->handle;
   self->handle = NULL;
   return mio__result(CloseHandle(handle));
 }
+/* [snippet-close] */
 
 /**
+ * @brief A status with the given values and Internal 0 (`new`).
+ * @param bytes Byte count.
+ * @param token Completion key.
+ * @param overlapped Pointer value, passed through uninterpreted.
+ * @return The status.
+ *
  * @satisfies{IOCP-CSN-1}
  * @seed{Key Types/CompletionStatus}
  * @mio{176,183}
  */
+/* [snippet-status_new] */
 mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
                                                 OVERLAPPED *overlapped) {
   mio_completion_status status;
@@ -211,70 +289,115 @@ mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
   status.entry.lpOverlapped = overlapped;
   return status;
 }
+/* [snippet-status_new] */
 
 #if MIO_FEATURE_OS_EXT
 /**
+ * @brief Views an OVERLAPPED_ENTRY as a status, without copying (`from_entry`).
+ * @param entry The entry.
+ * @return The same address as a status, or NULL if @p entry is NULL.
+ *
  * Zero-copy: the same address, read as the other type (IOCP-CS-1 makes
  * that valid).
  * @satisfies{IOCP-CSE-1}
  * @seed{Key Types/CompletionStatus}
  * @mio{191,196}
  */
+/* [snippet-from_entry] */
 const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_ENTRY *entry) {
   return (const mio_completion_status *)entry;
 }
+/* [snippet-from_entry] */
 #endif
 
 /**
+ * @brief The all-zero status, for get_many buffers (`zero`).
+ * @return mio_completion_status_new(0, 0, NULL).
+ *
  * @satisfies{IOCP-CSZ-1}
  * @seed{Key Types/CompletionStatus}
  * @mio{202,204}
  */
+/* [snippet-zero] */
 mio_completion_status mio_completion_status_zero(void) {
   return mio_completion_status_new(0, 0, NULL);
 }
+/* [snippet-zero] */
 
 /**
+ * @brief Bytes transferred (`bytes_transferred`).
+ * @param self The status.
+ * @return Its byte count, or 0 if @p self is NULL.
+ *
  * @satisfies{IOCP-CSA-1}
  * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{208,210}
  */
+/* [snippet-bytes_transferred] */
 uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *self) {
   return self == NULL ? 0 : self->entry.dwNumberOfBytesTransferred;
 }
+/* [snippet-bytes_transferred] */
 
 /**
+ * @brief Completion key (`token`).
+ * @param self The status.
+ * @return Its key, or 0 if @p self is NULL.
+ *
  * @satisfies{IOCP-CSA-2}
  * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{217,219}
  */
+/* [snippet-token] */
 uintptr_t mio_completion_status_token(const mio_completion_status *self) {
   return self == NULL ? 0 : self->entry.lpCompletionKey;
 }
+/* [snippet-token] */
 
 /**
+ * @brief OVERLAPPED pointer (`overlapped`).
+ * @param self The status.
+ * @return Its pointer, or NULL if @p self is NULL.
+ *
  * @satisfies{IOCP-CSA-3}
  * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{223,225}
  */
+/* [snippet-overlapped] */
 OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self) {
   return self == NULL ? NULL : self->entry.lpOverlapped;
 }
+/* [snippet-overlapped] */
 
 /**
+ * @brief The wrapped OVERLAPPED_ENTRY (`entry`).
+ * @param self The status.
+ * @return Its address as an entry, or NULL if @p self is NULL.
+ *
  * @satisfies{IOCP-CSA-4}
  * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{227,230}
  */
+/* [snippet-entry] */
 const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status *self) {
   return self == NULL ? NULL : &self->entry;
 }
+/* [snippet-entry] */
 
 /**
+ * @brief A timeout in whole milliseconds for the OS (`duration_millis`).
+ *
+ * Rounds up; NULL (`None`) and anything from 4,294,967.294000001 s up give
+ * UINT32_MAX, which the OS reads as INFINITE.  A @p timeout whose nanos is
+ * 1,000,000,000 or more is read as Duration::new would read it: the whole
+ * seconds in nanos are carried into secs (saturating at UINT64_MAX).
+ * @param timeout The duration, or NULL.
+ * @return Milliseconds, at most UINT32_MAX.
+ *
  * Rust adds 999,999 ns with checked_add and, if that overflows, keeps the
  * unrounded value; Duration::as_millis then truncates and the result
  * saturates at u32::MAX.  Without 128-bit integers the C code cuts off at
@@ -291,6 +414,7 @@ const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status 
  * @seed{Utility Functions}
  * @mio{234,248}
  */
+/* [snippet-duration_millis] */
 uint32_t mio_duration_millis(const mio_duration *timeout) {
   const uint32_t nanos_per_sec = 1000000000u, nanos_per_ms = 1000000u;
   if (timeout == NULL) return UINT32_MAX;
@@ -310,3 +434,4 @@ uint32_t mio_duration_millis(const mio_duration *timeout) {
   uint64_t ms = secs * 1000u + nanos / nanos_per_ms;
   return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
+/* [snippet-duration_millis] */

@@ -20,6 +20,7 @@
 
 #include "support.h"
 
+/** A suite of the table: its name, the per-test fixture, its tests. */
 #define SUITE(name) {#name, NULL, NULL, support_setup, support_teardown, suite_##name}
 
 static CU_SuiteInfo suites[] = {
@@ -96,6 +97,12 @@ static void run_basic(CU_pSuite suite, CU_pTest test) {
   else CU_basic_run_tests();
 }
 
+/**
+ * @brief Registers the suites, runs the selection, reports, and judges the run.
+ * @param argc Argument count.
+ * @param argv `[--list] [--xml PREFIX] [SUITE|TEST]`.
+ * @return 0 if every selected test ran without a failure record, 1 if not, 2 on a usage error.
+ */
 int main(int argc, char **argv) {
   const char *xml = NULL, *name = NULL;
   int list = 0;

@@ -10,6 +10,7 @@
 
 #include "support.h"
 
+/** The model's own tests (test_model.c). */
 extern CU_TestInfo suite_model[];
 
 CU_SuiteInfo support_substrate_suites[] = {

@@ -11,8 +11,11 @@
 
 #include "support.h"
 
+/** Handles one test may leave for tear-down. */
 #define MAX_TRACKED 64
+/** Notes one run may record. */
 #define MAX_NOTES 64
+/** How long one test may run before the watchdog ends the run. */
 #define WATCHDOG_SECONDS 60
 
 static HANDLE tracked[MAX_TRACKED];

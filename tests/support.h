@@ -18,10 +18,12 @@
 /** A pointer value that is never dereferenced (mio's own test uses 3 and 6). */
 #define FAKE_OVERLAPPED(n) ((OVERLAPPED *)(uintptr_t)(n))
 
-/** The suites every substrate runs, one per file. */
+/* The suites every substrate runs, one per file. */
+/** @cond */
 extern CU_TestInfo suite_completion_status[], suite_completion_port[], suite_get_many[],
     suite_post[], suite_duration_millis[], suite_threads[], suite_crate_tests[],
     suite_os_layer[], suite_io[];
+/** @endcond */
 
 /** The suites of the substrate's own extensions (the model's: suite "model"). */
 extern CU_SuiteInfo support_substrate_suites[];

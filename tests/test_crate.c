@@ -32,7 +32,7 @@ static void *drain_all(void *arg) {
  * show it: the port moves to other threads and is used by two at once.
  * @verifies{IOCP-TEST-1}
  */
-static void test_iocp_test_1(void) {
+void test_iocp_test_1(void) {
   mio_completion_port port = support_port(0);
   support_thread *drainer = support_thread_start(drain_all, &port);
   support_thread *poster = support_thread_start(post_all, &port);
@@ -41,7 +41,7 @@ static void test_iocp_test_1(void) {
 }
 
 /** @verifies{IOCP-TEST-2} */
-static void test_iocp_test_2(void) {
+void test_iocp_test_2(void) {
   mio_completion_port c = support_port(1);
   CU_ASSERT_EQUAL(mio_completion_port_post(&c, mio_completion_status_new(1, 2, FAKE_OVERLAPPED(3))), 0);
   CU_ASSERT_EQUAL(mio_completion_port_post(&c, mio_completion_status_new(4, 5, FAKE_OVERLAPPED(6))), 0);
@@ -61,5 +61,6 @@ static void test_iocp_test_2(void) {
   CU_ASSERT_PTR_NULL(mio_completion_status_overlapped(&s[2]));
 }
 
+/** The tests of this file: suite "crate_tests". */
 CU_TestInfo suite_crate_tests[] = {
     {"IOCP-TEST-1", test_iocp_test_1}, {"IOCP-TEST-2", test_iocp_test_2}, CU_TEST_INFO_NULL};

@@ -10,20 +10,20 @@ static uint32_t millis(uint64_t secs, uint32_t nanos) {
 }
 
 /** @verifies{IOCP-DM-1} */
-static void test_iocp_dm_1(void) { CU_ASSERT_EQUAL(mio_duration_millis(NULL), INFINITE); }
+void test_iocp_dm_1(void) { CU_ASSERT_EQUAL(mio_duration_millis(NULL), INFINITE); }
 
 /** @verifies{IOCP-DM-2} */
-static void test_iocp_dm_2(void) { CU_ASSERT_EQUAL(millis(0, 0), 0); }
+void test_iocp_dm_2(void) { CU_ASSERT_EQUAL(millis(0, 0), 0); }
 
 /** @verifies{IOCP-DM-3} */
-static void test_iocp_dm_3(void) {
+void test_iocp_dm_3(void) {
   CU_ASSERT_EQUAL(millis(0, 1), 1);
   CU_ASSERT_EQUAL(millis(0, 500000), 1);
   CU_ASSERT_EQUAL(millis(0, 999999), 1);
 }
 
 /** @verifies{IOCP-DM-4} */
-static void test_iocp_dm_4(void) {
+void test_iocp_dm_4(void) {
   CU_ASSERT_EQUAL(millis(0, 1000000), 1);
   CU_ASSERT_EQUAL(millis(0, 999000000), 999);
   CU_ASSERT_EQUAL(millis(5, 0), 5000);
@@ -31,7 +31,7 @@ static void test_iocp_dm_4(void) {
 }
 
 /** @verifies{IOCP-DM-5} */
-static void test_iocp_dm_5(void) {
+void test_iocp_dm_5(void) {
   CU_ASSERT_EQUAL(millis(0, 1000001), 2);
   CU_ASSERT_EQUAL(millis(0, 1500000), 2);
   CU_ASSERT_EQUAL(millis(0, 1999999), 2);
@@ -40,7 +40,7 @@ static void test_iocp_dm_5(void) {
 }
 
 /** @verifies{IOCP-DM-6} */
-static void test_iocp_dm_6(void) {
+void test_iocp_dm_6(void) {
   CU_ASSERT_EQUAL(millis(4294968, 0), UINT32_MAX);
   CU_ASSERT_EQUAL(millis(50u * 86400u, 0), UINT32_MAX);
   CU_ASSERT_EQUAL(millis(UINT64_MAX / 1000u, 0), UINT32_MAX);
@@ -48,20 +48,20 @@ static void test_iocp_dm_6(void) {
 }
 
 /** @verifies{IOCP-DM-7} */
-static void test_iocp_dm_7(void) {
+void test_iocp_dm_7(void) {
   CU_ASSERT_EQUAL(millis(4294967, 294000001), INFINITE);
   CU_ASSERT_EQUAL(millis(4294967, 295000000), INFINITE);
   CU_ASSERT_EQUAL(millis(4294967, 294000001), mio_duration_millis(NULL));
 }
 
 /** @verifies{IOCP-DM-8} */
-static void test_iocp_dm_8(void) {
+void test_iocp_dm_8(void) {
   CU_ASSERT_EQUAL(millis(UINT64_MAX, 999999999), UINT32_MAX);
   CU_ASSERT_EQUAL(millis(UINT64_MAX, 1), UINT32_MAX);
 }
 
 /** @verifies{IOCP-DM-9} */
-static void test_iocp_dm_9(void) {
+void test_iocp_dm_9(void) {
   CU_ASSERT_EQUAL(millis(0, 1000000000), 1000);
   CU_ASSERT_EQUAL(millis(0, 1500000001), 1501);
   CU_ASSERT_EQUAL(millis(0, UINT32_MAX), 4295);
@@ -69,6 +69,7 @@ static void test_iocp_dm_9(void) {
   CU_ASSERT_EQUAL(millis(UINT64_MAX, UINT32_MAX), UINT32_MAX);
 }
 
+/** The tests of this file: suite "duration_millis". */
 CU_TestInfo suite_duration_millis[] = {
     {"IOCP-DM-1", test_iocp_dm_1}, {"IOCP-DM-2", test_iocp_dm_2},
     {"IOCP-DM-3", test_iocp_dm_3}, {"IOCP-DM-4", test_iocp_dm_4},

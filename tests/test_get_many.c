@@ -14,7 +14,7 @@ static void post(const mio_completion_port *port, uint32_t bytes, uintptr_t toke
 }
 
 /** @verifies{IOCP-GM-1} */
-static void test_iocp_gm_1(void) {
+void test_iocp_gm_1(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status list[8];
   size_t n = 99;
@@ -30,7 +30,7 @@ static void test_iocp_gm_1(void) {
 }
 
 /** @verifies{IOCP-GM-2} */
-static void test_iocp_gm_2(void) {
+void test_iocp_gm_2(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status list[4], before[4];
   size_t n = 0;
@@ -43,7 +43,7 @@ static void test_iocp_gm_2(void) {
 }
 
 /** @verifies{IOCP-GM-3} */
-static void test_iocp_gm_3(void) {
+void test_iocp_gm_3(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status s;
   mio_duration wait = {0, 30000000}; /* 30 ms */
@@ -55,7 +55,7 @@ static void test_iocp_gm_3(void) {
 }
 
 /** @verifies{IOCP-GM-4} */
-static void test_iocp_gm_4(void) {
+void test_iocp_gm_4(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status s;
   size_t n = 99;
@@ -72,7 +72,7 @@ static void *post_later(void *arg) {
 }
 
 /** @verifies{IOCP-GM-5} */
-static void test_iocp_gm_5(void) {
+void test_iocp_gm_5(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status s = mio_completion_status_zero();
   size_t n = 0;
@@ -84,7 +84,7 @@ static void test_iocp_gm_5(void) {
 }
 
 /** @verifies{IOCP-GM-6} */
-static void test_iocp_gm_6(void) {
+void test_iocp_gm_6(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status s;
   size_t n = 99;
@@ -104,7 +104,7 @@ static void test_iocp_gm_6(void) {
 }
 
 /** @verifies{IOCP-GM-7} */
-static void test_iocp_gm_7(void) {
+void test_iocp_gm_7(void) {
   _Static_assert(SIZE_MAX > UINT32_MAX, "x86_64 only: size_t is wider than a ULONG");
   mio_completion_port port = support_port(0);
   mio_completion_status s[2];
@@ -127,7 +127,7 @@ static void test_iocp_gm_7(void) {
 }
 
 /** @verifies{IOCP-GM-8} */
-static void test_iocp_gm_8(void) {
+void test_iocp_gm_8(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status s;
   size_t n = 99;
@@ -144,7 +144,7 @@ static void test_iocp_gm_8(void) {
 }
 
 /** @verifies{IOCP-GM-9} */
-static void test_iocp_gm_9(void) {
+void test_iocp_gm_9(void) {
   mio_completion_status s;
   size_t n = 99;
   mio_completion_port bogus = {(HANDLE)(uintptr_t)0xdead0}, open = support_port(0);
@@ -174,7 +174,7 @@ static void *wait_long(void *arg) {
 }
 
 /** @verifies{IOCP-GM-10} */
-static void test_iocp_gm_10(void) {
+void test_iocp_gm_10(void) {
   mio_completion_port port = support_port(0);
   mio_completion_port shared = port; /* the waiters' copy: close empties `port` */
   struct waiter_result r[3];
@@ -197,6 +197,7 @@ static void test_iocp_gm_10(void) {
   }
 }
 
+/** The tests of this file: suite "get_many". */
 CU_TestInfo suite_get_many[] = {
     {"IOCP-GM-1", test_iocp_gm_1}, {"IOCP-GM-2", test_iocp_gm_2},
     {"IOCP-GM-3", test_iocp_gm_3}, {"IOCP-GM-4", test_iocp_gm_4},

@@ -11,7 +11,9 @@
 
 #include "support.h"
 
+/** NTSTATUS of a cancelled request. */
 #define STATUS_CANCELLED 0xC0000120u
+/** NTSTATUS of a request whose pipe's other end is closed. */
 #define STATUS_PIPE_BROKEN 0xC000014Bu
 
 /* Dequeues until `want` statuses have arrived or 5 s have passed; returns how many. */
@@ -34,7 +36,7 @@ static void read_pending(HANDLE h, char *buf, DWORD len, OVERLAPPED *ov) {
 
 #if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
 /** @verifies{IOCP-ADD-8} */
-static void test_iocp_add_8(void) {
+void test_iocp_add_8(void) {
   static OVERLAPPED r, w;
   static char buf[64];
   HANDLE a, b;
@@ -61,7 +63,7 @@ static void test_iocp_add_8(void) {
 #endif
 
 /** @verifies{OS-IO-1} */
-static void test_os_io_1(void) {
+void test_os_io_1(void) {
   static OVERLAPPED w, r;
   static char buf[64];
   HANDLE a, b;
@@ -79,7 +81,7 @@ static void test_os_io_1(void) {
 }
 
 /** @verifies{OS-IO-2} */
-static void test_os_io_2(void) {
+void test_os_io_2(void) {
   static OVERLAPPED r;
   static char buf[64];
   HANDLE a, b;
@@ -97,7 +99,7 @@ static void test_os_io_2(void) {
 }
 
 /** @verifies{OS-IO-3} */
-static void test_os_io_3(void) {
+void test_os_io_3(void) {
   static OVERLAPPED r;
   static char buf[8];
   HANDLE a, b;
@@ -111,7 +113,7 @@ static void test_os_io_3(void) {
 }
 
 /** @verifies{OS-IO-4} */
-static void test_os_io_4(void) {
+void test_os_io_4(void) {
   static OVERLAPPED r;
   static char buf[64];
   HANDLE a, b;
@@ -136,7 +138,7 @@ static void test_os_io_4(void) {
 }
 
 /** @verifies{OS-IO-5} */
-static void test_os_io_5(void) {
+void test_os_io_5(void) {
   static OVERLAPPED r;
   static char buf[64];
   HANDLE a, b;
@@ -153,6 +155,7 @@ static void test_os_io_5(void) {
   CU_ASSERT_EQUAL((DWORD)mio_completion_status_entry(&s)->Internal, STATUS_PIPE_BROKEN);
 }
 
+/** The tests of this file: suite "io". */
 CU_TestInfo suite_io[] = {
 #if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
     {"IOCP-ADD-8", test_iocp_add_8},

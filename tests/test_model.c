@@ -9,7 +9,7 @@
 #include "support.h"
 
 /** @verifies{OS-FILE-1} */
-static void test_os_file_1(void) {
+void test_os_file_1(void) {
   int fds[2];
   CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
   HANDLE h = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
@@ -25,4 +25,5 @@ static void test_os_file_1(void) {
   close(fds[1]);
 }
 
+/** The tests of this file: suite "model". */
 CU_TestInfo suite_model[] = {{"OS-FILE-1", test_os_file_1}, CU_TEST_INFO_NULL};

@@ -6,6 +6,7 @@
 
 #include "support.h"
 
+/** A handle value no object has. */
 #define BOGUS ((HANDLE)(uintptr_t)0xdead0)
 
 static HANDLE new_port(void) {
@@ -15,13 +16,13 @@ static HANDLE new_port(void) {
 }
 
 /** @verifies{OS-ASSOC-1} */
-static void test_os_assoc_1(void) {
+void test_os_assoc_1(void) {
   HANDLE port = new_port(), file = support_file(1);
   CU_ASSERT_PTR_EQUAL(CreateIoCompletionPort(file, port, 0x5E, 0), port);
 }
 
 /** @verifies{OS-ASSOC-2} */
-static void test_os_assoc_2(void) {
+void test_os_assoc_2(void) {
   HANDLE file = support_file(1), plain = support_file(0);
   HANDLE port = CreateIoCompletionPort(file, NULL, 0x5E, 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(port);
@@ -37,7 +38,7 @@ static void test_os_assoc_2(void) {
 }
 
 /** @verifies{OS-ASSOC-3} */
-static void test_os_assoc_3(void) {
+void test_os_assoc_3(void) {
   HANDLE port = new_port(), file = support_file(1);
   CU_ASSERT_PTR_NULL(CreateIoCompletionPort(file, BOGUS, 1, 0));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
@@ -45,7 +46,7 @@ static void test_os_assoc_3(void) {
 }
 
 /** @verifies{OS-GET-1} */
-static void test_os_get_1(void) {
+void test_os_get_1(void) {
   HANDLE port = new_port();
   OVERLAPPED_ENTRY e[2];
   ULONG n = 77;
@@ -74,7 +75,7 @@ static void test_os_get_1(void) {
 }
 
 /** @verifies{OS-GET-2} */
-static void test_os_get_2(void) {
+void test_os_get_2(void) {
   HANDLE port = new_port();
   OVERLAPPED_ENTRY e;
   ULONG n = 77;
@@ -89,7 +90,7 @@ static void test_os_get_2(void) {
 }
 
 /** @verifies{OS-GET-3} */
-static void test_os_get_3(void) {
+void test_os_get_3(void) {
   OVERLAPPED_ENTRY e;
   ULONG n = 77;
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(BOGUS, &e, 1, &n, 0, FALSE));
@@ -103,7 +104,7 @@ static void test_os_get_3(void) {
 }
 
 /** @verifies{OS-GET-4} */
-static void test_os_get_4(void) {
+void test_os_get_4(void) {
   HANDLE port = new_port();
   OVERLAPPED_ENTRY e;
   ULONG n = 0;
@@ -139,7 +140,7 @@ static void *wait_for_packets(void *arg) {
 }
 
 /** @verifies{OS-GET-5} */
-static void test_os_get_5(void) {
+void test_os_get_5(void) {
   static struct waiter w;
   w = (struct waiter){.port = new_port(), .count = 4};
   support_thread *t = support_thread_start(wait_for_packets, &w);
@@ -160,7 +161,7 @@ static void test_os_get_5(void) {
 }
 
 /** @verifies{OS-WAIT-1} */
-static void test_os_wait_1(void) {
+void test_os_wait_1(void) {
   static struct waiter x, y;
   HANDLE port = new_port();
   x = (struct waiter){.port = port, .count = 1};
@@ -184,7 +185,7 @@ static void test_os_wait_1(void) {
 }
 
 /** @verifies{OS-WAIT-2} */
-static void test_os_wait_2(void) {
+void test_os_wait_2(void) {
   static struct waiter a, b;
   HANDLE port = new_port();
   a = (struct waiter){.port = port, .count = 1};
@@ -202,7 +203,7 @@ static void test_os_wait_2(void) {
 }
 
 /** @verifies{OS-CLOSE-1} */
-static void test_os_close_1(void) {
+void test_os_close_1(void) {
   HANDLE port = new_port();
   for (uintptr_t k = 0; k < 1000; k++) CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, k, NULL));
   support_untrack(port);
@@ -216,7 +217,7 @@ static void test_os_close_1(void) {
 }
 
 /** @verifies{OS-HANDLE-1} */
-static void test_os_handle_1(void) {
+void test_os_handle_1(void) {
   HANDLE port = new_port();
   support_untrack(port);
   CU_ASSERT_TRUE(CloseHandle(port));
@@ -229,7 +230,7 @@ static void test_os_handle_1(void) {
 }
 
 /** @verifies{OS-HANDLE-2} */
-static void test_os_handle_2(void) {
+void test_os_handle_2(void) {
   if (support_substrate() != SUBSTRATE_MODEL) {
     support_not_applicable("Windows and Wine may give a new object a closed handle's value, "
                            "so a stale handle is not detectable there");
@@ -249,7 +250,7 @@ static void test_os_handle_2(void) {
 }
 
 /** @verifies{OS-HANDLE-3} */
-static void test_os_handle_3(void) {
+void test_os_handle_3(void) {
   HANDLE file = support_file(1);
   OVERLAPPED_ENTRY e;
   ULONG n = 0;
@@ -259,6 +260,7 @@ static void test_os_handle_3(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
 }
 
+/** The tests of this file: suite "os_layer". */
 CU_TestInfo suite_os_layer[] = {
     {"OS-ASSOC-1", test_os_assoc_1},   {"OS-ASSOC-2", test_os_assoc_2},
     {"OS-ASSOC-3", test_os_assoc_3},   {"OS-GET-1", test_os_get_1},

@@ -16,7 +16,7 @@ static void round_trip(const mio_completion_port *port, uintptr_t token) {
 }
 
 /** @verifies{IOCP-NEW-1} */
-static void test_iocp_new_1(void) {
+void test_iocp_new_1(void) {
   const uint32_t values[] = {0, 1, UINT32_MAX};
   for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
     mio_completion_port port = {NULL};
@@ -28,7 +28,7 @@ static void test_iocp_new_1(void) {
 }
 
 /** @verifies{IOCP-NEW-2} */
-static void test_iocp_new_2(void) {
+void test_iocp_new_2(void) {
   mio_completion_port a = support_port(0), b = support_port(0);
   mio_completion_status s = mio_completion_status_zero();
   mio_duration poll = {0, 0};
@@ -41,7 +41,7 @@ static void test_iocp_new_2(void) {
 }
 
 /** @verifies{IOCP-NEW-3} */
-static void test_iocp_new_3(void) {
+void test_iocp_new_3(void) {
   mio_completion_port port = {FAKE_OVERLAPPED(0x5A)};
   if (!support_fail_allocation(1)) {
     support_not_applicable("allocation failure cannot be injected into this OS");
@@ -53,13 +53,13 @@ static void test_iocp_new_3(void) {
 }
 
 /** @verifies{IOCP-NEW-4} */
-static void test_iocp_new_4(void) {
+void test_iocp_new_4(void) {
   CU_ASSERT_EQUAL(mio_completion_port_new(0, NULL), ERROR_INVALID_PARAMETER);
 }
 
 #if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
 /** @verifies{IOCP-ADD-1} */
-static void test_iocp_add_1(void) {
+void test_iocp_add_1(void) {
   mio_completion_port port = support_port(0);
   HANDLE file = support_file(1);
   CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 0xC1, file), 0);
@@ -69,14 +69,14 @@ static void test_iocp_add_1(void) {
 }
 
 /** @verifies{IOCP-ADD-2} */
-static void test_iocp_add_2(void) {
+void test_iocp_add_2(void) {
   mio_completion_port port = support_port(0);
   CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 1, INVALID_HANDLE_VALUE),
                   ERROR_INVALID_PARAMETER);
 }
 
 /** @verifies{IOCP-ADD-3} */
-static void test_iocp_add_3(void) {
+void test_iocp_add_3(void) {
   mio_completion_port port = support_port(0), other = support_port(0);
   HANDLE closed = support_file(1);
   support_untrack(closed);
@@ -89,7 +89,7 @@ static void test_iocp_add_3(void) {
 }
 
 /** @verifies{IOCP-ADD-4} */
-static void test_iocp_add_4(void) {
+void test_iocp_add_4(void) {
   mio_completion_port port = support_port(0), other = support_port(0);
   HANDLE file = support_file(1);
   CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 1, file), 0);
@@ -99,14 +99,14 @@ static void test_iocp_add_4(void) {
 }
 
 /** @verifies{IOCP-ADD-5} */
-static void test_iocp_add_5(void) {
+void test_iocp_add_5(void) {
   mio_completion_port port = support_port(0);
   HANDLE file = support_file(0);
   CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 1, file), ERROR_INVALID_PARAMETER);
 }
 
 /** @verifies{IOCP-ADD-6} */
-static void test_iocp_add_6(void) {
+void test_iocp_add_6(void) {
   HANDLE file = support_file(1);
   CU_ASSERT_EQUAL(mio_completion_port_add_handle(NULL, 1, file), ERROR_INVALID_PARAMETER);
   mio_completion_port port = support_port(0); /* the file is still free */
@@ -115,7 +115,7 @@ static void test_iocp_add_6(void) {
 #endif
 
 /** @verifies{IOCP-RAW-1} */
-static void test_iocp_raw_1(void) {
+void test_iocp_raw_1(void) {
   mio_completion_port port = support_port(0);
   HANDLE raw = mio_completion_port_as_raw_handle(&port);
   CU_ASSERT_PTR_EQUAL(raw, port.handle);
@@ -125,7 +125,7 @@ static void test_iocp_raw_1(void) {
 }
 
 /** @verifies{IOCP-RAW-2} */
-static void test_iocp_raw_2(void) {
+void test_iocp_raw_2(void) {
   HANDLE raw = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
   mio_completion_port port = {NULL};
@@ -143,7 +143,7 @@ static void test_iocp_raw_2(void) {
 }
 
 /** @verifies{IOCP-RAW-3} */
-static void test_iocp_raw_3(void) {
+void test_iocp_raw_3(void) {
   mio_completion_port port = support_port(0);
   HANDLE raw = mio_completion_port_into_raw_handle(&port);
   CU_ASSERT_PTR_NULL(port.handle);
@@ -154,7 +154,7 @@ static void test_iocp_raw_3(void) {
 }
 
 /** @verifies{IOCP-RAW-4} */
-static void test_iocp_raw_4(void) {
+void test_iocp_raw_4(void) {
   mio_completion_port port = support_port(0);
   HANDLE raw = port.handle;
   CU_ASSERT_EQUAL(support_close(&port), 0);
@@ -164,13 +164,14 @@ static void test_iocp_raw_4(void) {
 }
 
 /** @verifies{IOCP-RAW-5} */
-static void test_iocp_raw_5(void) {
+void test_iocp_raw_5(void) {
   CU_ASSERT_PTR_NULL(mio_completion_port_as_raw_handle(NULL));
   CU_ASSERT_PTR_NULL(mio_completion_port_into_raw_handle(NULL));
   CU_ASSERT_EQUAL(mio_completion_port_from_raw_handle(NULL, NULL), ERROR_INVALID_PARAMETER);
   CU_ASSERT_EQUAL(mio_completion_port_close(NULL), ERROR_INVALID_PARAMETER);
 }
 
+/** The tests of this file: suite "completion_port". */
 CU_TestInfo suite_completion_port[] = {
     {"IOCP-NEW-1", test_iocp_new_1}, {"IOCP-NEW-2", test_iocp_new_2},
     {"IOCP-NEW-3", test_iocp_new_3}, {"IOCP-NEW-4", test_iocp_new_4},

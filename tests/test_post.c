@@ -7,7 +7,7 @@
 static const mio_duration poll_once = {0, 0};
 
 /** @verifies{IOCP-POST-1} */
-static void test_iocp_post_1(void) {
+void test_iocp_post_1(void) {
   mio_completion_port port = support_port(0);
   OVERLAPPED real = {0};
   real.Internal = 0x71;
@@ -34,7 +34,7 @@ static void test_iocp_post_1(void) {
 }
 
 /** @verifies{IOCP-POST-2} */
-static void test_iocp_post_2(void) {
+void test_iocp_post_2(void) {
   mio_completion_port port = support_port(0);
   enum { COUNT = 1000 };
   static mio_completion_status out[COUNT];
@@ -49,7 +49,7 @@ static void test_iocp_post_2(void) {
 }
 
 /** @verifies{IOCP-POST-3} */
-static void test_iocp_post_3(void) {
+void test_iocp_post_3(void) {
   mio_completion_port bogus = {(HANDLE)(uintptr_t)0xdead0}, open = support_port(0);
   mio_completion_port closed = open; /* a copy that outlives the close */
   mio_completion_status s = mio_completion_status_zero();
@@ -60,13 +60,13 @@ static void test_iocp_post_3(void) {
 }
 
 /** @verifies{IOCP-POST-4} */
-static void test_iocp_post_4(void) {
+void test_iocp_post_4(void) {
   CU_ASSERT_EQUAL(mio_completion_port_post(NULL, mio_completion_status_zero()),
                   ERROR_INVALID_PARAMETER);
 }
 
 /** @verifies{IOCP-POST-5} */
-static void test_iocp_post_5(void) {
+void test_iocp_post_5(void) {
   mio_completion_port port = support_port(0);
   mio_completion_status out[4];
   size_t n = 0;
@@ -106,6 +106,7 @@ static void test_iocp_post_5(void) {
   CU_ASSERT_EQUAL(got, queued);
 }
 
+/** The tests of this file: suite "post". */
 CU_TestInfo suite_post[] = {
     {"IOCP-POST-1", test_iocp_post_1}, {"IOCP-POST-2", test_iocp_post_2},
     {"IOCP-POST-3", test_iocp_post_3}, {"IOCP-POST-4", test_iocp_post_4},

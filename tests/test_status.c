@@ -8,7 +8,7 @@
 #include "support.h"
 
 /** @verifies{IOCP-CS-1} */
-static void test_iocp_cs_1(void) {
+void test_iocp_cs_1(void) {
   CU_ASSERT_EQUAL(sizeof(mio_completion_status), sizeof(OVERLAPPED_ENTRY));
   CU_ASSERT_EQUAL(alignof(mio_completion_status), alignof(OVERLAPPED_ENTRY));
   CU_ASSERT_EQUAL(offsetof(mio_completion_status, entry.lpCompletionKey),
@@ -25,7 +25,7 @@ static void test_iocp_cs_1(void) {
 }
 
 /** @verifies{IOCP-CS-2} */
-static void test_iocp_cs_2(void) {
+void test_iocp_cs_2(void) {
   static const char text[] = "CompletionStatus(OVERLAPPED_ENTRY)";
   mio_completion_status a = mio_completion_status_zero();
   mio_completion_status b = mio_completion_status_new(7, 8, FAKE_OVERLAPPED(9));
@@ -39,7 +39,7 @@ static void test_iocp_cs_2(void) {
 }
 
 /** @verifies{IOCP-CS-3} */
-static void test_iocp_cs_3(void) {
+void test_iocp_cs_3(void) {
   mio_completion_status s = mio_completion_status_zero();
   char buf[64];
   CU_ASSERT_EQUAL(mio_completion_status_debug(NULL, buf, sizeof buf), ERROR_INVALID_PARAMETER);
@@ -47,7 +47,7 @@ static void test_iocp_cs_3(void) {
 }
 
 /** @verifies{IOCP-CS-4} */
-static void test_iocp_cs_4(void) {
+void test_iocp_cs_4(void) {
   mio_completion_status s = mio_completion_status_zero();
   char buf[35], before[35];
   memset(buf, 'x', sizeof buf);
@@ -59,7 +59,7 @@ static void test_iocp_cs_4(void) {
 }
 
 /** @verifies{IOCP-CSN-1} */
-static void test_iocp_csn_1(void) {
+void test_iocp_csn_1(void) {
   mio_completion_status s = mio_completion_status_new(0xFFFFFFFFu, UINTPTR_MAX,
                                                       FAKE_OVERLAPPED(~(uintptr_t)0xF));
   CU_ASSERT_EQUAL(s.entry.dwNumberOfBytesTransferred, 0xFFFFFFFFu);
@@ -70,7 +70,7 @@ static void test_iocp_csn_1(void) {
 
 #if MIO_FEATURE_OS_EXT
 /** @verifies{IOCP-CSE-1} */
-static void test_iocp_cse_1(void) {
+void test_iocp_cse_1(void) {
   OVERLAPPED_ENTRY e;
   memset(&e, 0, sizeof e);
   e.dwNumberOfBytesTransferred = 11;
@@ -87,7 +87,7 @@ static void test_iocp_cse_1(void) {
 #endif
 
 /** @verifies{IOCP-CSZ-1} */
-static void test_iocp_csz_1(void) {
+void test_iocp_csz_1(void) {
   mio_completion_status z = mio_completion_status_zero();
   mio_completion_status n = mio_completion_status_new(0, 0, NULL);
   CU_ASSERT_EQUAL(z.entry.dwNumberOfBytesTransferred, n.entry.dwNumberOfBytesTransferred);
@@ -112,25 +112,25 @@ static mio_completion_status distinct(void) {
 }
 
 /** @verifies{IOCP-CSA-1} */
-static void test_iocp_csa_1(void) {
+void test_iocp_csa_1(void) {
   mio_completion_status s = distinct();
   CU_ASSERT_EQUAL(mio_completion_status_bytes_transferred(&s), 0x4444);
 }
 
 /** @verifies{IOCP-CSA-2} */
-static void test_iocp_csa_2(void) {
+void test_iocp_csa_2(void) {
   mio_completion_status s = distinct();
   CU_ASSERT_EQUAL(mio_completion_status_token(&s), 0x1111);
 }
 
 /** @verifies{IOCP-CSA-3} */
-static void test_iocp_csa_3(void) {
+void test_iocp_csa_3(void) {
   mio_completion_status s = distinct();
   CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&s), FAKE_OVERLAPPED(0x2222));
 }
 
 /** @verifies{IOCP-CSA-4} */
-static void test_iocp_csa_4(void) {
+void test_iocp_csa_4(void) {
   mio_completion_status s = distinct();
   const OVERLAPPED_ENTRY *e = mio_completion_status_entry(&s);
   CU_ASSERT_PTR_EQUAL((const void *)e, (const void *)&s);
@@ -139,13 +139,14 @@ static void test_iocp_csa_4(void) {
 }
 
 /** @verifies{IOCP-CSA-5} */
-static void test_iocp_csa_5(void) {
+void test_iocp_csa_5(void) {
   CU_ASSERT_EQUAL(mio_completion_status_bytes_transferred(NULL), 0);
   CU_ASSERT_EQUAL(mio_completion_status_token(NULL), 0);
   CU_ASSERT_PTR_NULL(mio_completion_status_overlapped(NULL));
   CU_ASSERT_PTR_NULL(mio_completion_status_entry(NULL));
 }
 
+/** The tests of this file: suite "completion_status". */
 CU_TestInfo suite_completion_status[] = {
     {"IOCP-CS-1", test_iocp_cs_1},   {"IOCP-CS-2", test_iocp_cs_2},
     {"IOCP-CS-3", test_iocp_cs_3},   {"IOCP-CS-4", test_iocp_cs_4},

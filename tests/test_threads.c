@@ -8,6 +8,7 @@
 #include "support.h"
 
 enum { PRODUCERS = 4, CONSUMERS = 4, PER_PRODUCER = 250000, BATCH = 64 };
+/** Packets the test moves. */
 #define TOTAL ((uint32_t)PRODUCERS * PER_PRODUCER)
 
 struct load {
@@ -64,7 +65,7 @@ static void *consume(void *arg) {
 }
 
 /** @verifies{IOCP-CP-2} */
-static void test_iocp_cp_2(void) {
+void test_iocp_cp_2(void) {
   static struct load load;
   load = (struct load){.port = support_port(0)};
   load.seen = calloc(PRODUCERS, sizeof *load.seen);
@@ -89,4 +90,5 @@ static void test_iocp_cp_2(void) {
   CU_ASSERT_EQUAL(atomic_load(&load.foreign), 0);
 }
 
+/** The tests of this file: suite "threads". */
 CU_TestInfo suite_threads[] = {{"IOCP-CP-2", test_iocp_cp_2}, CU_TEST_INFO_NULL};

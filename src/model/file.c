@@ -27,6 +27,7 @@
 
 #include "internal.h"
 
+/** NTSTATUS of a failure without a closer code. */
 #define STATUS_UNSUCCESSFUL 0xC0000001u
 
 struct request {
@@ -60,7 +61,21 @@ static struct model__file *file_get(HANDLE handle) {
   return (struct model__file *)model__handle_get(handle, MODEL__FILE);
 }
 
-/** @satisfies{OS-FILE-1} */
+/**
+ * @brief Model extension: gives a file descriptor a HANDLE.
+ *
+ * The handle owns @p fd from then on: CloseHandle() closes it, and requests
+ * still pending complete with STATUS_CANCELLED (0xC0000120).  @p flags holds
+ * FILE_FLAG_OVERLAPPED for overlapped I/O (the descriptor is then made
+ * non-blocking); only such handles can be associated with a port, as on
+ * Windows.  Pipes and sockets are supported.
+ * @param fd An open file descriptor.
+ * @param flags 0 or FILE_FLAG_OVERLAPPED.
+ * @return The handle, or NULL with the last error set (87 for a negative fd,
+ *         1450 when out of memory).
+ *
+ * @satisfies{OS-FILE-1}
+ */
 HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   if (fd < 0 || (flags & ~FILE_FLAG_OVERLAPPED) != 0) {
     SetLastError(ERROR_INVALID_PARAMETER);
@@ -177,10 +192,7 @@ static void watch(struct model__file *file) {
   file->watched = 1;
 }
 
-/**
- * Moves waiting requests of one direction forward; call with the file locked.
- * @satisfies{OS-IO-5}
- */
+/* Moves waiting requests of one direction forward; call with the file locked. */
 static void serve(struct model__file *file, struct queue *q, int writing) {
   while (q->head != NULL) {
     struct request *r = q->head;
@@ -193,6 +205,12 @@ static void serve(struct model__file *file, struct queue *q, int writing) {
   }
 }
 
+/**
+ * @brief Called by the I/O thread when a watched file's descriptor is ready.
+ * @param obj The file object.
+ *
+ * @satisfies{OS-IO-5}
+ */
 void model__file_ready(struct model__object *obj) {
   struct model__file *file = (struct model__file *)obj;
   pthread_mutex_lock(&file->lock);
@@ -258,6 +276,15 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
 }
 
 /**
+ * @brief Reads from a file handle; overlapped if the handle was opened so.
+ * @param hFile The file.
+ * @param lpBuffer Receives the data; must stay valid until the request completes.
+ * @param nNumberOfBytesToRead Size of @p lpBuffer.
+ * @param lpNumberOfBytesRead Receives the count when the read completes at once; may be NULL.
+ * @param lpOverlapped The request; required on an overlapped handle.
+ * @return TRUE if it completed at once; FALSE with ERROR_IO_PENDING if it will
+ *         complete later; FALSE with another error if it failed (then no packet).
+ *
  * @satisfies{OS-IO-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
@@ -268,6 +295,14 @@ BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
 }
 
 /**
+ * @brief Writes to a file handle; overlapped if the handle was opened so.
+ * @param hFile The file.
+ * @param lpBuffer The data; must stay valid until the request completes.
+ * @param nNumberOfBytesToWrite How many bytes.
+ * @param lpNumberOfBytesWritten Receives the count when the write completes at once; may be NULL.
+ * @param lpOverlapped The request; required on an overlapped handle.
+ * @return As ReadFile().
+ *
  * @satisfies{OS-IO-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
@@ -279,10 +314,7 @@ BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                  lpNumberOfBytesWritten, lpOverlapped);
 }
 
-/**
- * Closing completes every waiting request with STATUS_CANCELLED.
- * @satisfies{OS-IO-4}
- */
+/* Closing completes every waiting request with STATUS_CANCELLED (OS-IO-4). */
 static void file_close(struct model__object *obj) {
   struct model__file *file = (struct model__file *)obj;
   pthread_mutex_lock(&file->lock);

@@ -12,8 +12,9 @@
 
 #include "internal.h"
 
-/** Slots are numbered from 1 in a handle, so no handle is NULL. */
+/** Bits of a handle that number its slot, from 1, so no handle is NULL. */
 #define SLOT_BITS 24
+/** The largest slot number. */
 #define MAX_SLOTS ((1u << SLOT_BITS) - 1)
 
 struct slot {
@@ -78,7 +79,16 @@ out:
   return handle;
 }
 
-/** @satisfies{OS-HANDLE-3} */
+/**
+ * @brief Borrows the object behind @p handle if it is of @p type.
+ * @param handle Any value.
+ * @param type The required kind.
+ * @return The object with one more reference (give it back with
+ *         model__object_release()), or NULL with last error 6: the handle is
+ *         bad, closed or of another kind.
+ *
+ * @satisfies{OS-HANDLE-3}
+ */
 struct model__object *model__handle_get(HANDLE handle, enum model__type type) {
   struct model__object *obj = NULL;
   pthread_rwlock_rdlock(&table.lock);
@@ -102,8 +112,18 @@ void model__object_release(struct model__object *obj) {
 }
 
 /**
+ * @brief Closes a handle; the object goes when its last handle and reference go.
+ * @param hObject The handle.
+ * @return TRUE, or FALSE with the last error set.
+ *
+ * Closing runs the object's close hook: a port wakes its waiters with 735 and
+ * drops its packets (port.c); a file completes its pending requests with
+ * STATUS_CANCELLED (file.c).
  * @satisfies{OS-HANDLE-1}
  * @satisfies{OS-HANDLE-2}
+ * @satisfies{OS-CLOSE-1}
+ * @satisfies{OS-IO-4}
+ * @satisfies{IOCP-GM-10}
  */
 BOOL CloseHandle(HANDLE hObject) {
   struct model__object *obj = NULL;

@@ -14,9 +14,11 @@
 
 #include "win32_model.h"
 
-/** NTSTATUS values that packets and OVERLAPPED.Internal carry. */
+/** NTSTATUS of a request still in progress. */
 #define MODEL__STATUS_PENDING 0x103u
+/** NTSTATUS of a request cancelled, for instance by closing its handle. */
 #define MODEL__STATUS_CANCELLED 0xC0000120u
+/** NTSTATUS of a request whose pipe's other end is closed. */
 #define MODEL__STATUS_PIPE_BROKEN 0xC000014Bu
 
 /** Kinds of kernel object. */
@@ -37,14 +39,7 @@ struct model__object {
  */
 HANDLE model__handle_insert(struct model__object *obj);
 
-/**
- * @brief Borrows the object behind @p handle if it is of @p type.
- * @param handle Any value.
- * @param type The required kind.
- * @return The object with one more reference (give it back with
- *         model__object_release()), or NULL with last error 6: the handle is
- *         bad, closed or of another kind.
- */
+/* Borrows the object behind handle if it is of type. */
 struct model__object *model__handle_get(HANDLE handle, enum model__type type);
 
 /**
@@ -108,17 +103,7 @@ int model__port_reserve(struct model__object *port);
  */
 void model__port_unreserve(struct model__object *port);
 
-/**
- * @brief Queues the packet of a completed I/O request, using its reservation.
- *
- * Once the port's handle is closed the packet is dropped, as Windows drops
- * packets of a port nobody can read.
- * @param port A port object with a reservation.
- * @param key The file's completion key.
- * @param overlapped The request.
- * @param status Its NTSTATUS.
- * @param bytes Bytes transferred.
- */
+/* Queues the packet of a completed I/O request, using its reservation. */
 void model__port_complete(struct model__object *port, ULONG_PTR key, LPOVERLAPPED overlapped,
                           DWORD status, DWORD bytes);
 
@@ -153,10 +138,7 @@ void model__io_watch(struct model__io_link *link, int fd, unsigned events, int a
  */
 void model__io_forget(int fd);
 
-/**
- * @brief Called by the I/O thread when a watched file's descriptor is ready.
- * @param file The file object.
- */
+/* Called by the I/O thread when a watched file's descriptor is ready. */
 void model__file_ready(struct model__object *file);
 
 /**

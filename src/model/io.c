@@ -17,6 +17,7 @@
 
 #include "internal.h"
 
+/** Events taken from epoll at a time. */
 #define BATCH 16
 
 static struct {

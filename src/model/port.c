@@ -75,11 +75,17 @@ static HANDLE port_create(void) {
 }
 
 /**
+ * @brief Creates a completion port, or associates a file handle with one.
+ * @param FileHandle INVALID_HANDLE_VALUE to create a port, else the file.
+ * @param ExistingCompletionPort NULL to create, else the port to associate with.
+ * @param CompletionKey Key carried by the file's packets (ignored on creation).
+ * @param NumberOfConcurrentThreads Concurrency value (0: processor count).
+ * @return The new port, or ExistingCompletionPort; NULL with the last error set.
+ *
  * @satisfies{OS-CREATE-1}
  * @satisfies{OS-ASSOC-1}
  * @satisfies{OS-ASSOC-2}
  * @satisfies{OS-ASSOC-3}
- *
  * The concurrency value is accepted and not modelled (OS-CREATE-1).
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
@@ -169,6 +175,13 @@ static struct waiter *handoff(struct model__port *port, const struct packet *p) 
 }
 
 /**
+ * @brief Queues a packet with the given values, uninterpreted.
+ * @param CompletionPort The port.
+ * @param dwNumberOfBytesTransferred Byte count of the packet.
+ * @param dwCompletionKey Key of the packet.
+ * @param lpOverlapped Pointer value of the packet, never dereferenced.
+ * @return TRUE, or FALSE with the last error set.
+ *
  * @satisfies{OS-WAIT-1}
  * @satisfies{OS-WAIT-2}
  */
@@ -209,7 +222,19 @@ void model__port_unreserve(struct model__object *obj) {
   pthread_mutex_unlock(&port->lock);
 }
 
-/** @satisfies{OS-IO-1} */
+/**
+ * @brief Queues the packet of a completed I/O request, using its reservation.
+ *
+ * Once the port's handle is closed the packet is dropped, as Windows drops
+ * packets of a port nobody can read.
+ * @param obj A port object with a reservation.
+ * @param key The file's completion key.
+ * @param overlapped The request.
+ * @param status Its NTSTATUS.
+ * @param bytes Bytes transferred.
+ *
+ * @satisfies{OS-IO-1}
+ */
 void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED overlapped,
                           DWORD status, DWORD bytes) {
   struct model__port *port = (struct model__port *)obj;
@@ -277,12 +302,20 @@ static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULON
 }
 
 /**
+ * @brief Dequeues up to ulCount packets, waiting only while the port is empty.
+ * @param CompletionPort The port.
+ * @param lpCompletionPortEntries Array receiving the packets.
+ * @param ulCount Capacity of the array, 1 to 0x7FFFFFF.
+ * @param ulNumEntriesRemoved Receives the number of packets dequeued.
+ * @param dwMilliseconds Time limit in ms; INFINITE waits forever.
+ * @param fAlertable Ignored: the model has no APCs.
+ * @return TRUE if at least one packet was dequeued, else FALSE with the last error set.
+ *
  * @satisfies{OS-GET-1}
  * @satisfies{OS-GET-2}
  * @satisfies{OS-GET-3}
  * @satisfies{OS-GET-4}
  * @satisfies{OS-GET-5}
- *
  * fAlertable is ignored: the model has no APCs, and mio passes FALSE.
  */
 BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
@@ -311,11 +344,8 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
   return error ? model__fail(error) : TRUE;
 }
 
-/**
- * The port's handle was closed: wake every waiter with 735, drop packets.
- * @satisfies{IOCP-GM-10}
- * @satisfies{OS-CLOSE-1}
- */
+/* The port's handle was closed: wake every waiter with 735, drop packets
+ * (IOCP-GM-10, OS-CLOSE-1). */
 static void port_close(struct model__object *obj) {
   struct model__port *port = (struct model__port *)obj;
   pthread_mutex_lock(&port->lock);

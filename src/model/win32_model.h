@@ -72,7 +72,10 @@ typedef struct _OVERLAPPED {
     PVOID Pointer; /**< Reserved (offset 16). */
   };
   HANDLE hEvent; /**< Event to signal (offset 24). */
-} OVERLAPPED, *LPOVERLAPPED;
+} OVERLAPPED;
+
+/** Pointer to OVERLAPPED. */
+typedef OVERLAPPED *LPOVERLAPPED;
 
 /** One dequeued completion packet; 32 bytes, Windows x64 offsets. */
 typedef struct _OVERLAPPED_ENTRY {
@@ -80,7 +83,10 @@ typedef struct _OVERLAPPED_ENTRY {
   LPOVERLAPPED lpOverlapped;       /**< Request pointer, never dereferenced (offset 8). */
   ULONG_PTR Internal;              /**< Packet status, 0 for posts (offset 16). */
   DWORD dwNumberOfBytesTransferred; /**< Byte count (offset 24). */
-} OVERLAPPED_ENTRY, *LPOVERLAPPED_ENTRY;
+} OVERLAPPED_ENTRY;
+
+/** Pointer to OVERLAPPED_ENTRY. */
+typedef OVERLAPPED_ENTRY *LPOVERLAPPED_ENTRY;
 
 _Static_assert(sizeof(OVERLAPPED) == 32, "OVERLAPPED is 32 bytes on x64");
 _Static_assert(offsetof(OVERLAPPED, InternalHigh) == 8, "OVERLAPPED.InternalHigh @8");
@@ -95,73 +101,29 @@ _Static_assert(offsetof(OVERLAPPED_ENTRY, Internal) == 16, "Internal @16");
 _Static_assert(offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
                "dwNumberOfBytesTransferred @24");
 
-/**
- * @brief Creates a completion port, or associates a file handle with one.
- * @param FileHandle INVALID_HANDLE_VALUE to create a port, else the file.
- * @param ExistingCompletionPort NULL to create, else the port to associate with.
- * @param CompletionKey Key carried by the file's packets (ignored on creation).
- * @param NumberOfConcurrentThreads Concurrency value (0: processor count).
- * @return The new port, or ExistingCompletionPort; NULL with the last error set.
- */
+/* Creates a completion port, or associates a file handle with one. */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads);
 
-/**
- * @brief Queues a packet with the given values, uninterpreted.
- * @param CompletionPort The port.
- * @param dwNumberOfBytesTransferred Byte count of the packet.
- * @param dwCompletionKey Key of the packet.
- * @param lpOverlapped Pointer value of the packet, never dereferenced.
- * @return TRUE, or FALSE with the last error set.
- */
+/* Queues a packet with the given values, uninterpreted. */
 BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
 
-/**
- * @brief Dequeues up to ulCount packets, waiting only while the port is empty.
- * @param CompletionPort The port.
- * @param lpCompletionPortEntries Array receiving the packets.
- * @param ulCount Capacity of the array, 1 to 0x7FFFFFF.
- * @param ulNumEntriesRemoved Receives the number of packets dequeued.
- * @param dwMilliseconds Time limit in ms; INFINITE waits forever.
- * @param fAlertable Ignored: the model has no APCs.
- * @return TRUE if at least one packet was dequeued, else FALSE with the last error set.
- */
+/* Dequeues up to ulCount packets, waiting only while the port is empty. */
 BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
                                  PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
                                  BOOL fAlertable);
 
-/**
- * @brief Reads from a file handle; overlapped if the handle was opened so.
- * @param hFile The file.
- * @param lpBuffer Receives the data; must stay valid until the request completes.
- * @param nNumberOfBytesToRead Size of @p lpBuffer.
- * @param lpNumberOfBytesRead Receives the count when the read completes at once; may be NULL.
- * @param lpOverlapped The request; required on an overlapped handle.
- * @return TRUE if it completed at once; FALSE with ERROR_IO_PENDING if it will
- *         complete later; FALSE with another error if it failed (then no packet).
- */
+/* Reads from a file handle; overlapped if the handle was opened so. */
 BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
               LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);
 
-/**
- * @brief Writes to a file handle; overlapped if the handle was opened so.
- * @param hFile The file.
- * @param lpBuffer The data; must stay valid until the request completes.
- * @param nNumberOfBytesToWrite How many bytes.
- * @param lpNumberOfBytesWritten Receives the count when the write completes at once; may be NULL.
- * @param lpOverlapped The request; required on an overlapped handle.
- * @return As ReadFile().
- */
+/* Writes to a file handle; overlapped if the handle was opened so. */
 BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped);
 
-/**
- * @brief Closes a handle; the object goes when its last handle and reference go.
- * @param hObject The handle.
- * @return TRUE, or FALSE with the last error set.
- */
+/* Closes a handle; the object goes when its last handle and reference go. */
 BOOL CloseHandle(HANDLE hObject);
 
 /**
@@ -176,19 +138,7 @@ DWORD GetLastError(void);
  */
 void SetLastError(DWORD dwErrCode);
 
-/**
- * @brief Model extension: gives a file descriptor a HANDLE.
- *
- * The handle owns @p fd from then on: CloseHandle() closes it, and requests
- * still pending complete with STATUS_CANCELLED (0xC0000120).  @p flags holds
- * FILE_FLAG_OVERLAPPED for overlapped I/O (the descriptor is then made
- * non-blocking); only such handles can be associated with a port, as on
- * Windows.  Pipes and sockets are supported.
- * @param fd An open file descriptor.
- * @param flags 0 or FILE_FLAG_OVERLAPPED.
- * @return The handle, or NULL with the last error set (87 for a negative fd,
- *         1450 when out of memory).
- */
+/* Model extension: gives a file descriptor a HANDLE. */
 HANDLE iocp_model_handle_from_fd(int fd, DWORD flags);
 
 /**

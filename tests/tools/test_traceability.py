@@ -154,7 +154,7 @@ CU_TestInfo suite_s[]""")
     def test_moved_function_makes_csv_stale(self):
         self.fx.edit("src/a.c", "/**\n", "\n\n/**\n")
         self.assertFails("differs from the annotations", "+IOCP-A-1,invariant,Sec,L10-12,fn a,"
-                         "spec/a.md:3,a,src/a.c:7-9")
+                         "spec/a.md:3,a,src/a.c:7-9,s,IOCP-A-1,test_a_1,")
 
     def test_lines_outside_the_file(self):
         self.fx.edit("spec/a.md", "mio: L1-2", "mio: L280-290")

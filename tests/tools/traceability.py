@@ -19,7 +19,7 @@ import re
 import sys
 
 COLUMNS = ["req_id", "kind", "seed_section", "mio_lines", "rust_item", "spec_location",
-           "c_symbol", "c_location", "cunit_suite", "cunit_test", "text_sha256"]
+           "c_symbol", "c_location", "cunit_suite", "cunit_test", "cunit_function", "text_sha256"]
 KINDS = ("invariant", "descriptive", "not code")
 UPSTREAM_LINES = 282
 SEED_FILE = "000_5e099f9ce9e4d71f.txt"
@@ -32,6 +32,7 @@ SEED_HEADING = re.compile(r"^(#{2,3}) (.+?)(?: \(L\d+(?:-\d+)?\))?\s*$")
 SEED_RANGE = re.compile(r"\(L(\d+)(?:-(\d+))?\)")
 SEED_NAME = re.compile(r"`(\w+)")
 RUST_FN = re.compile(r"\bfn (\w+)")
+PLAIN_COMMENT = re.compile(r"^\s*/\*[^*].*\*/\s*$")  # e.g. a snippet marker
 SATISFIES = re.compile(r"@satisfies\{([^}]*)\}")
 VERIFIES = re.compile(r"@verifies\{([^}]*)\}")
 REGISTERED = re.compile(r'\{"([^"]+)",\s*(\w+)\}')
@@ -135,7 +136,7 @@ def definition_after(lines, i):
     while j < len(lines) and "*/" not in lines[j]:
         j += 1
     j += 1
-    while j < len(lines) and not lines[j].strip():
+    while j < len(lines) and (not lines[j].strip() or PLAIN_COMMENT.match(lines[j])):
         j += 1
     if j >= len(lines):
         return None
@@ -221,7 +222,7 @@ def link_tests(reqs, verifies, registered, runner_list, problems):
             problems.add(where, rid, f"test {func} is registered as '{name}'; register it under its ID")
         if (suite, name) not in runner_list:
             problems.add(where, rid, f"test {suite}/{name} is not registered in the runner (runner --list)")
-        reqs[rid]["tests"].append((suite, name))
+        reqs[rid]["tests"].append((suite, name, func))
     for func, (ids, where) in verifies.items():
         if func not in seen_funcs:
             problems.add(where, ids[0], f"test {func} is annotated but not registered in a suite")
@@ -240,7 +241,7 @@ def check_coverage(reqs, problems):
         if kind == "invariant" and not r["tests"]:
             problems.add(where, rid, "invariant has no test")
         if kind == "invariant" and len(r["tests"]) > 1:
-            names = ", ".join(f"{s}/{n}" for s, n in r["tests"])
+            names = ", ".join(f"{s}/{n}" for s, n, _ in r["tests"])
             problems.add(where, rid, f"invariant has {len(r['tests'])} tests ({names}); it must have one")
         if kind != "invariant" and r["tests"]:
             problems.add(where, rid, f"{kind} requirement has a test; only invariants are tested")
@@ -255,7 +256,8 @@ def render(reqs):
         w.writerow([
             rid, r["kind"], r["seed_section"], r["mio_lines"], r["rust_item"], r["spec_location"],
             ";".join(s for s, _ in r["impl"]), ";".join(l for _, l in r["impl"]),
-            ";".join(s for s, _ in r["tests"]), ";".join(n for _, n in r["tests"]),
+            ";".join(t[0] for t in r["tests"]), ";".join(t[1] for t in r["tests"]),
+            ";".join(t[2] for t in r["tests"]),
             hashlib.sha256(r["text"].encode("utf-8")).hexdigest()])
     return out.getvalue()
 
