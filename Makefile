@@ -45,6 +45,7 @@ help:
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
+	@echo "make docs          the Doxygen site and man pages in build/docs;  make check-docs  check it in headless Chromium"
 	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 deps:
@@ -98,7 +99,7 @@ NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 
 # Every check, in both feature configurations.
 test: deps
-	$(MAKE) check-tools trace-check
+	$(MAKE) check-tools trace-check check-docs
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) check-wine
@@ -166,8 +167,13 @@ check-wine: $(WIN_RUNNER)
 	@mkdir -p $(WIN_BUILD)/report
 	$(call run_wine,--xml $(WIN_BUILD)/report/iocp $(TEST))
 
-install: $(STATIC) $(SHARED)
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mio_iocp/model
+# The public API's man pages: the function and type pages and the files they point to.
+MAN_PAGES = build/docs/man/man3/mio_*.3 build/docs/man/man3/iocp.c.3
+
+install: $(STATIC) $(SHARED) docs
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mio_iocp/model \
+	  $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libmio_iocp.a
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so.0
 	ln -sf libmio_iocp.so.0 $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so
@@ -177,6 +183,7 @@ install: $(STATIC) $(SHARED)
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/mio_iocp
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man3/mio_*.3 $(DESTDIR)$(PREFIX)/share/man/man3/iocp.c.3
 	rm -f $(DESTDIR)$(PREFIX)/lib/libmio_iocp.a $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so \
 	  $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so.0 $(DESTDIR)$(PREFIX)/lib/pkgconfig/mio_iocp.pc
 

@@ -46,11 +46,12 @@ static uint32_t mio__result(BOOL ok) { return ok ? 0 : (uint32_t)GetLastError();
  * @param size Size of @p buf; at least 35.
  * @return 0; 87 for NULL pointers; 122 if @p size is too small (@p buf untouched).
  *
+ * @seed{Key Types/CompletionStatus}
+ * @mio{41,45}
+ *
  * @satisfies{IOCP-CS-2}
  * @satisfies{IOCP-CS-3}
  * @satisfies{IOCP-CS-4}
- * @seed{Key Types/CompletionStatus}
- * @mio{41,45}
  */
 /* [snippet-debug] */
 uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
@@ -71,12 +72,13 @@ uint32_t mio_completion_status_debug(const mio_completion_status *self, char *bu
  * @param out Receives the port on success; untouched on failure.
  * @return 0, or the OS error (87 if @p out is NULL).
  *
+ * @seed{Key Types/CompletionPort}
+ * @mio{56,65}
+ *
  * @satisfies{IOCP-NEW-1}
  * @satisfies{IOCP-NEW-2}
  * @satisfies{IOCP-NEW-3}
  * @satisfies{IOCP-NEW-4}
- * @seed{Key Types/CompletionPort}
- * @mio{56,65}
  */
 /* [snippet-new] */
 uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
@@ -97,6 +99,10 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @return 0, or the OS error (87 if @p self is NULL).
  *
  * mio ignores the returned handle (the port itself on success).
+ *
+ * @seed{Key Types/CompletionPort}
+ * @mio{77,86}
+ *
  * @satisfies{IOCP-ADD-1}
  * @satisfies{IOCP-ADD-2}
  * @satisfies{IOCP-ADD-3}
@@ -105,8 +111,6 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @satisfies{IOCP-ADD-6}
  * @satisfies{IOCP-ADD-7}
  * @satisfies{IOCP-ADD-8}
- * @seed{Key Types/CompletionPort}
- * @mio{77,86}
  */
 /* [snippet-add_handle] */
 uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr_t token,
@@ -130,6 +134,10 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  *
  * The length is clamped, not truncated, to a ULONG; the OS, not the
  * module, rejects a zero length.  The wait is never alertable.
+ *
+ * @seed{Key Types/CompletionPort}
+ * @mio{97,125}
+ *
  * @satisfies{IOCP-GM-1}
  * @satisfies{IOCP-GM-2}
  * @satisfies{IOCP-GM-3}
@@ -143,8 +151,6 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @satisfies{IOCP-GM-11}
  * @satisfies{IOCP-GM-12}
  * @satisfies{IOCP-TEST-2}
- * @seed{Key Types/CompletionPort}
- * @mio{97,125}
  */
 /* [snippet-get_many] */
 uint32_t mio_completion_port_get_many(const mio_completion_port *self,
@@ -169,13 +175,15 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
  * @return 0, or the OS error (87 if @p self is NULL).
  *
  * Internal is not a parameter of PostQueuedCompletionStatus, so it is lost.
+ *
+ * @seed{Key Types/CompletionPort}
+ * @mio{132,147}
+ *
  * @satisfies{IOCP-POST-1}
  * @satisfies{IOCP-POST-2}
  * @satisfies{IOCP-POST-3}
  * @satisfies{IOCP-POST-4}
  * @satisfies{IOCP-POST-5}
- * @seed{Key Types/CompletionPort}
- * @mio{132,147}
  */
 /* [snippet-post] */
 uint32_t mio_completion_port_post(const mio_completion_port *self,
@@ -193,10 +201,11 @@ uint32_t mio_completion_port_post(const mio_completion_port *self,
  * @param self The port.
  * @return The handle, or NULL if @p self is NULL.
  *
- * @satisfies{IOCP-RAW-1}
- * @satisfies{IOCP-RAW-5}
  * @seed{Dependencies and Relationships}
  * @mio{150,154}
+ *
+ * @satisfies{IOCP-RAW-1}
+ * @satisfies{IOCP-RAW-5}
  */
 /* [snippet-as_raw_handle] */
 HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self) {
@@ -210,10 +219,11 @@ HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self) {
  * @param out Receives the port.
  * @return 0, or 87 if @p out is NULL.
  *
- * @satisfies{IOCP-RAW-2}
- * @satisfies{IOCP-RAW-5}
  * @seed{Dependencies and Relationships}
  * @mio{156,162}
+ *
+ * @satisfies{IOCP-RAW-2}
+ * @satisfies{IOCP-RAW-5}
  */
 /* [snippet-from_raw_handle] */
 uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port *out) {
@@ -230,10 +240,11 @@ uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port 
  * @param self The port.
  * @return The handle, now owned by the caller, or NULL if @p self is NULL.
  *
- * @satisfies{IOCP-RAW-3}
- * @satisfies{IOCP-RAW-5}
  * @seed{Dependencies and Relationships}
  * @mio{164,168}
+ *
+ * @satisfies{IOCP-RAW-3}
+ * @satisfies{IOCP-RAW-5}
  */
 /* [snippet-into_raw_handle] */
 HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self) {
@@ -254,10 +265,12 @@ HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self) {
  *
  * The Drop of mio's Handle (handle.rs) ignores CloseHandle's result; the C
  * function returns it.
- * @satisfies{IOCP-RAW-4}
- * @satisfies{IOCP-RAW-5}
+ *
  * @seed{Key Types/CompletionPort}
  * @mio{20,22}
+ *
+ * @satisfies{IOCP-RAW-4}
+ * @satisfies{IOCP-RAW-5}
  */
 /* [snippet-close] */
 uint32_t mio_completion_port_close(mio_completion_port *self) {
@@ -275,9 +288,10 @@ uint32_t mio_completion_port_close(mio_completion_port *self) {
  * @param overlapped Pointer value, passed through uninterpreted.
  * @return The status.
  *
- * @satisfies{IOCP-CSN-1}
  * @seed{Key Types/CompletionStatus}
  * @mio{176,183}
+ *
+ * @satisfies{IOCP-CSN-1}
  */
 /* [snippet-status_new] */
 mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
@@ -299,9 +313,11 @@ mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
  *
  * Zero-copy: the same address, read as the other type (IOCP-CS-1 makes
  * that valid).
- * @satisfies{IOCP-CSE-1}
+ *
  * @seed{Key Types/CompletionStatus}
  * @mio{191,196}
+ *
+ * @satisfies{IOCP-CSE-1}
  */
 /* [snippet-from_entry] */
 const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_ENTRY *entry) {
@@ -314,9 +330,10 @@ const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_E
  * @brief The all-zero status, for get_many buffers (`zero`).
  * @return mio_completion_status_new(0, 0, NULL).
  *
- * @satisfies{IOCP-CSZ-1}
  * @seed{Key Types/CompletionStatus}
  * @mio{202,204}
+ *
+ * @satisfies{IOCP-CSZ-1}
  */
 /* [snippet-zero] */
 mio_completion_status mio_completion_status_zero(void) {
@@ -329,10 +346,11 @@ mio_completion_status mio_completion_status_zero(void) {
  * @param self The status.
  * @return Its byte count, or 0 if @p self is NULL.
  *
- * @satisfies{IOCP-CSA-1}
- * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{208,210}
+ *
+ * @satisfies{IOCP-CSA-1}
+ * @satisfies{IOCP-CSA-5}
  */
 /* [snippet-bytes_transferred] */
 uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *self) {
@@ -345,10 +363,11 @@ uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *se
  * @param self The status.
  * @return Its key, or 0 if @p self is NULL.
  *
- * @satisfies{IOCP-CSA-2}
- * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{217,219}
+ *
+ * @satisfies{IOCP-CSA-2}
+ * @satisfies{IOCP-CSA-5}
  */
 /* [snippet-token] */
 uintptr_t mio_completion_status_token(const mio_completion_status *self) {
@@ -361,10 +380,11 @@ uintptr_t mio_completion_status_token(const mio_completion_status *self) {
  * @param self The status.
  * @return Its pointer, or NULL if @p self is NULL.
  *
- * @satisfies{IOCP-CSA-3}
- * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{223,225}
+ *
+ * @satisfies{IOCP-CSA-3}
+ * @satisfies{IOCP-CSA-5}
  */
 /* [snippet-overlapped] */
 OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self) {
@@ -377,10 +397,11 @@ OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self) 
  * @param self The status.
  * @return Its address as an entry, or NULL if @p self is NULL.
  *
- * @satisfies{IOCP-CSA-4}
- * @satisfies{IOCP-CSA-5}
  * @seed{Key Types/CompletionStatus}
  * @mio{227,230}
+ *
+ * @satisfies{IOCP-CSA-4}
+ * @satisfies{IOCP-CSA-5}
  */
 /* [snippet-entry] */
 const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status *self) {
@@ -402,6 +423,10 @@ const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status 
  * unrounded value; Duration::as_millis then truncates and the result
  * saturates at u32::MAX.  Without 128-bit integers the C code cuts off at
  * 4,294,968 s, beyond which every value saturates anyway.
+ *
+ * @seed{Utility Functions}
+ * @mio{234,248}
+ *
  * @satisfies{IOCP-DM-1}
  * @satisfies{IOCP-DM-2}
  * @satisfies{IOCP-DM-3}
@@ -411,8 +436,6 @@ const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status 
  * @satisfies{IOCP-DM-7}
  * @satisfies{IOCP-DM-8}
  * @satisfies{IOCP-DM-9}
- * @seed{Utility Functions}
- * @mio{234,248}
  */
 /* [snippet-duration_millis] */
 uint32_t mio_duration_millis(const mio_duration *timeout) {

@@ -19,6 +19,9 @@ need libcunit1-dev test -f /usr/include/CUnit/CUnit.h
 need gcc-mingw-w64-x86-64 command -v x86_64-w64-mingw32-gcc
 need wine        command -v wine
 need wine64      test -e /usr/lib/wine/wine64
+need doxygen     command -v doxygen
+need graphviz    command -v dot
+need chromium    command -v chromium
 
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"

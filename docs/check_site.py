@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Checks the generated site the way a reader sees it, in headless Chromium.
+
+Opens every HTML page of the site in one Chromium (driven over the DevTools
+protocol on a pipe, no network), and fails if any internal link is broken: a
+link to a file that does not exist, or to an anchor that the target page does
+not have.  Checks that the matrix page names every requirement ID of
+traceability.csv, and saves screenshots of the main page, the matrix, the
+walkthrough and one function page.
+Usage: check_site.py HTML_DIR SHOT_DIR.  Python 3 standard library only.
+"""
+import base64
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--remote-debugging-pipe", "--window-size=1280,900"]
+COLLECT = """JSON.stringify({
+  ids: Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name),
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  text: document.body ? document.body.innerText : ''})"""
+SHOTS = [("main", "index.html", None), ("matrix", "traceability.html", None),
+         ("walkthrough", "walkthrough.html", None),
+         ("function", "iocp_8c.html", "mio_completion_port_get_many")]
+# Scrolls to the detailed documentation of the function named %s.
+SCROLL_TO = """(() => {
+  const link = Array.from(document.querySelectorAll('a[href*="#"]'))
+    .find(a => a.textContent.trim() === '%s');
+  const target = link && document.getElementById(link.hash.slice(1));
+  if (target) target.scrollIntoView();
+  return !!target; })()"""
+
+
+class Browser:
+    """A Chromium speaking the DevTools protocol over fds 3 (in) and 4 (out)."""
+
+    def __init__(self, exe):
+        self.profile = tempfile.mkdtemp(prefix="check-site-")
+        to_chrome_r, self.to_chrome = os.pipe()
+        self.from_chrome, from_chrome_w = os.pipe()
+        def pipe_fds():  # the child's fds 3 and 4, inheritable, whatever their numbers were
+            high_in, high_out = os.dup2(to_chrome_r, 100), os.dup2(from_chrome_w, 101)
+            os.dup2(high_in, 3)
+            os.dup2(high_out, 4)
+
+        self.proc = subprocess.Popen(
+            [exe, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            close_fds=False, preexec_fn=pipe_fds,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self.buffer, self.next_id = b"", 0
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.call("Page.enable", session=True)
+
+    def send(self, method, session, params):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self.to_chrome, json.dumps(msg).encode() + b"\0")
+        return self.next_id
+
+    def receive(self):
+        while b"\0" not in self.buffer:
+            chunk = os.read(self.from_chrome, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed the DevTools pipe")
+            self.buffer += chunk
+        raw, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def call(self, method, session=False, **params):
+        wanted = self.send(method, session, params)
+        while True:
+            msg = self.receive()
+            if msg.get("id") == wanted:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg["result"]
+
+    def open(self, url):
+        wanted = self.send("Page.navigate", True, {"url": url})
+        loaded = answered = False
+        while not (loaded and answered):
+            msg = self.receive()
+            answered = answered or msg.get("id") == wanted
+            loaded = loaded or msg.get("method") == "Page.loadEventFired"
+
+    def evaluate(self, expression):
+        return self.call("Runtime.evaluate", session=True, expression=expression,
+                         returnByValue=True)["result"]["value"]
+
+    def screenshot(self, path):
+        data = self.call("Page.captureScreenshot", session=True, format="png")["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main(html_dir, shot_dir):
+    html_dir = os.path.abspath(html_dir)
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        sys.exit("check-docs: chromium not found (Debian package chromium)")
+    os.makedirs(shot_dir, exist_ok=True)
+    pages = sorted(f for f in os.listdir(html_dir) if f.endswith(".html"))
+    browser = Browser(exe)
+    try:
+        seen = {}
+        for page in pages:
+            browser.open(f"file://{html_dir}/{page}")
+            seen[page] = json.loads(browser.evaluate(COLLECT))
+        for name, page, function in SHOTS:
+            browser.open(f"file://{html_dir}/{page}")
+            if function is not None and not browser.evaluate(SCROLL_TO % function):
+                print(f"check-docs: {page}: no documentation of {function}", file=sys.stderr)
+                return 1
+            browser.screenshot(os.path.join(shot_dir, f"{name}.png"))
+    finally:
+        browser.close()
+
+    problems, checked = [], 0
+    for page, found in seen.items():
+        for link in found["links"]:
+            url = urllib.parse.urlsplit(link)
+            if url.scheme != "file":
+                continue
+            checked += 1
+            target = urllib.parse.unquote(url.path)
+            rel = os.path.relpath(target, html_dir)
+            if not os.path.exists(target):
+                problems.append(f"{page}: link to missing file {rel}")
+            elif url.fragment and rel in seen and url.fragment not in seen[rel]["ids"]:
+                problems.append(f"{page}: link to missing anchor {rel}#{url.fragment}")
+    ids = [r["req_id"] for r in csv.DictReader(open("traceability.csv", encoding="utf-8"))]
+    matrix = seen.get("traceability.html", {"text": ""})["text"]
+    problems += [f"traceability.html: requirement {i} is not on the matrix page"
+                 for i in ids if i not in matrix]
+    for p in problems:
+        print(f"check-docs: {p}", file=sys.stderr)
+    print(f"check-docs: {len(pages)} pages, {checked} internal links checked, {len(ids)} requirement "
+          f"IDs on the matrix page; screenshots in {shot_dir}: "
+          + ", ".join(f"{shot[0]}.png" for shot in SHOTS))
+    if problems:
+        print(f"check-docs: FAILED with {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
