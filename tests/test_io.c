@@ -27,7 +27,15 @@ static size_t collect(const mio_completion_port *port, mio_completion_status *li
   return got;
 }
 
-/* The pending ReadFile every test starts with. */
+/* A connected pair whose end `a` is associated with a new port under `key`. */
+static mio_completion_port associated_pair(HANDLE *a, HANDLE *b, uintptr_t key) {
+  support_pipe_pair(a, b);
+  mio_completion_port port = support_port(0);
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(*a, port.handle, key, 0), port.handle);
+  return port;
+}
+
+/* The pending ReadFile most tests start with. */
 static void read_pending(HANDLE h, char *buf, DWORD len, OVERLAPPED *ov) {
   memset(ov, 0, sizeof *ov);
   CU_ASSERT_FALSE(ReadFile(h, buf, len, NULL, ov));
@@ -67,9 +75,7 @@ void test_os_io_1(void) {
   static OVERLAPPED w, r;
   static char buf[64];
   HANDLE a, b;
-  support_pipe_pair(&a, &b);
-  mio_completion_port port = support_port(0);
-  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(a, port.handle, 0x88, 0), port.handle);
+  mio_completion_port port = associated_pair(&a, &b, 0x88);
   DWORD done = 0;
   CU_ASSERT_TRUE_FATAL(WriteFile(b, "abc", 3, &done, &w) || GetLastError() == ERROR_IO_PENDING);
   support_sleep_ms(50); /* the data is waiting */
@@ -85,9 +91,7 @@ void test_os_io_2(void) {
   static OVERLAPPED r;
   static char buf[64];
   HANDLE a, b;
-  support_pipe_pair(&a, &b);
-  mio_completion_port port = support_port(0);
-  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(a, port.handle, 1, 0), port.handle);
+  mio_completion_port port = associated_pair(&a, &b, 1);
   support_untrack(b);
   CU_ASSERT_TRUE(CloseHandle(b));
   CU_ASSERT_FALSE(ReadFile(a, buf, sizeof buf, NULL, &r));
@@ -117,9 +121,7 @@ void test_os_io_4(void) {
   static OVERLAPPED r;
   static char buf[64];
   HANDLE a, b;
-  support_pipe_pair(&a, &b);
-  mio_completion_port port = support_port(0);
-  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(a, port.handle, 0x5E, 0), port.handle);
+  mio_completion_port port = associated_pair(&a, &b, 0x5E);
   read_pending(a, buf, sizeof buf, &r);
   support_untrack(a);
   CU_ASSERT_TRUE(CloseHandle(a));
@@ -142,9 +144,7 @@ void test_os_io_5(void) {
   static OVERLAPPED r;
   static char buf[64];
   HANDLE a, b;
-  support_pipe_pair(&a, &b);
-  mio_completion_port port = support_port(0);
-  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(a, port.handle, 0x77, 0), port.handle);
+  mio_completion_port port = associated_pair(&a, &b, 0x77);
   read_pending(a, buf, sizeof buf, &r);
   support_untrack(b);
   CU_ASSERT_TRUE(CloseHandle(b));
