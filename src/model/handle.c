@@ -124,6 +124,8 @@ void model__object_release(struct model__object *obj) {
  * @satisfies{OS-CLOSE-1}
  * @satisfies{OS-IO-4}
  * @satisfies{IOCP-GM-10}
+ *
+ * @mio{20,22}
  */
 BOOL CloseHandle(HANDLE hObject) {
   struct model__object *obj = NULL;

@@ -29,10 +29,11 @@ static struct {
   struct model__io_link *releases;
 } io = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, 0, 0, NULL};
 
+/* Adding 1 to an eventfd counter cannot fail short of 2^64 - 1 pending wake-ups. */
 static void wake(void) {
   uint64_t one = 1;
-  while (write(io.wakefd, &one, sizeof one) < 0) {
-  }
+  ssize_t r = write(io.wakefd, &one, sizeof one);
+  (void)r;
 }
 
 /* Drops the references of files closed before or during the last batch. */
@@ -57,9 +58,9 @@ static void *io_thread(void *arg) {
     int n = epoll_wait(io.epfd, events, BATCH, -1);
     for (int i = 0; i < n; i++) {
       if (events[i].data.ptr == NULL) {
-        uint64_t count;
-        while (read(io.wakefd, &count, sizeof count) < 0) {
-        }
+        uint64_t count; /* non-blocking: reads the pending wake-ups, or nothing */
+        ssize_t r = read(io.wakefd, &count, sizeof count);
+        (void)r;
       } else {
         model__file_ready(((struct model__io_link *)events[i].data.ptr)->obj);
       }

@@ -87,6 +87,9 @@ static HANDLE port_create(void) {
  * @satisfies{OS-ASSOC-2}
  * @satisfies{OS-ASSOC-3}
  * The concurrency value is accepted and not modelled (OS-CREATE-1).
+ *
+ * @mio{56,65}
+ * @mio{77,86}
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
@@ -184,6 +187,8 @@ static struct waiter *handoff(struct model__port *port, const struct packet *p) 
  *
  * @satisfies{OS-WAIT-1}
  * @satisfies{OS-WAIT-2}
+ *
+ * @mio{132,147}
  */
 BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) {
@@ -317,6 +322,8 @@ static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULON
  * @satisfies{OS-GET-4}
  * @satisfies{OS-GET-5}
  * fAlertable is ignored: the model has no APCs, and mio passes FALSE.
+ *
+ * @mio{97,125}
  */
 BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
