@@ -82,14 +82,15 @@ static HANDLE port_create(void) {
  * @param NumberOfConcurrentThreads Concurrency value (0: processor count).
  * @return The new port, or ExistingCompletionPort; NULL with the last error set.
  *
- * @satisfies{OS-CREATE-1}
- * @satisfies{OS-ASSOC-1}
- * @satisfies{OS-ASSOC-2}
- * @satisfies{OS-ASSOC-3}
  * The concurrency value is accepted and not modelled (OS-CREATE-1).
  *
  * @mio{56,65}
  * @mio{77,86}
+ *
+ * @satisfies{OS-CREATE-1}
+ * @satisfies{OS-ASSOC-1}
+ * @satisfies{OS-ASSOC-2}
+ * @satisfies{OS-ASSOC-3}
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
@@ -128,10 +129,16 @@ static int ring_grow(struct model__port *port) {
   return 1;
 }
 
-static int ring_push(struct model__port *port, const struct packet *p) {
-  if (port->count + port->reserved >= port->cap && !ring_grow(port)) return 0;
+/* Appends `p`; the ring must have room for it. */
+static void ring_put(struct model__port *port, const struct packet *p) {
   port->ring[(port->head + port->count) & (port->cap - 1)] = *p;
   port->count++;
+}
+
+/* Appends `p` without touching the slots reserved for pending I/O. */
+static int ring_push(struct model__port *port, const struct packet *p) {
+  if (port->count + port->reserved >= port->cap && !ring_grow(port)) return 0;
+  ring_put(port, p);
   return 1;
 }
 
@@ -248,10 +255,7 @@ void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED
   pthread_mutex_lock(&port->lock);
   if (!port->closed) {
     port->reserved--;
-    if ((w = handoff(port, &p)) == NULL) {
-      port->ring[(port->head + port->count) & (port->cap - 1)] = p; /* reserved slot */
-      port->count++;
-    }
+    if ((w = handoff(port, &p)) == NULL) ring_put(port, &p); /* into the reserved slot */
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
@@ -313,17 +317,16 @@ static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULON
  * @param ulCount Capacity of the array, 1 to 0x7FFFFFF.
  * @param ulNumEntriesRemoved Receives the number of packets dequeued.
  * @param dwMilliseconds Time limit in ms; INFINITE waits forever.
- * @param fAlertable Ignored: the model has no APCs.
+ * @param fAlertable Ignored: the model has no APCs (mio passes FALSE).
  * @return TRUE if at least one packet was dequeued, else FALSE with the last error set.
+ *
+ * @mio{97,125}
  *
  * @satisfies{OS-GET-1}
  * @satisfies{OS-GET-2}
  * @satisfies{OS-GET-3}
  * @satisfies{OS-GET-4}
  * @satisfies{OS-GET-5}
- * fAlertable is ignored: the model has no APCs, and mio passes FALSE.
- *
- * @mio{97,125}
  */
 BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
