@@ -16,7 +16,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -pthread
 LDLIBS_TEST = -lcunit -pthread
 
 MODULE_SRC := src/iocp.c
-MODEL_SRC  := src/model/alloc.c src/model/file.c src/model/handle.c src/model/io.c src/model/port.c
+MODEL_SRC  := src/model/fault.c src/model/file.c src/model/handle.c src/model/io.c src/model/port.c
 SUITE_SRC  := tests/runner.c tests/support.c tests/test_status.c tests/test_port.c \
               tests/test_get_many.c tests/test_post.c tests/test_duration.c tests/test_crate.c \
               tests/test_os.c tests/test_io.c tests/test_threads.c

@@ -96,9 +96,12 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @param self The port.
  * @param token Completion key of the handle's packets.
  * @param handle A handle opened for overlapped I/O.
- * @return 0, or the OS error (87 if @p self is NULL).
+ * @return 0, or the OS error (87 if @p self is NULL, 6 if the port is empty).
  *
- * mio ignores the returned handle (the port itself on success).
+ * mio ignores the returned handle (the port itself on success).  An empty
+ * port (closed, or given away by into_raw_handle) is refused here: given a
+ * NULL port, CreateIoCompletionPort would create a new, unreachable port and
+ * tie the file to it for good.  Rust cannot reach that state.
  *
  * @seed{Key Types/CompletionPort}
  * @mio{77,86}
@@ -111,11 +114,13 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @satisfies{IOCP-ADD-6}
  * @satisfies{IOCP-ADD-7}
  * @satisfies{IOCP-ADD-8}
+ * @satisfies{IOCP-ADD-9}
  */
 /* [snippet-add_handle] */
 uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr_t token,
                                         HANDLE handle) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
+  if (self->handle == NULL) return ERROR_INVALID_HANDLE; /* IOCP-ADD-9: "refuse it with 6" */
   HANDLE ret = CreateIoCompletionPort(handle, self->handle, token, 0);
   return ret == NULL ? (uint32_t)GetLastError() : 0;
 }
@@ -133,7 +138,10 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @return 0, or the OS error: 258 on timeout, 87 for NULL arguments.
  *
  * The length is clamped, not truncated, to a ULONG; the OS, not the
- * module, rejects a zero length.  The wait is never alertable.
+ * module, rejects a zero length.  The wait is never alertable.  Where mio
+ * slices `&mut list[..removed]`, which panics if the OS claims more entries
+ * than the list holds (Wine 8.0 does, for a zero length), the C function
+ * returns 87 and reports none.
  *
  * @seed{Key Types/CompletionPort}
  * @mio{97,125}
@@ -150,6 +158,7 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @satisfies{IOCP-GM-10}
  * @satisfies{IOCP-GM-11}
  * @satisfies{IOCP-GM-12}
+ * @satisfies{IOCP-GM-13}
  * @satisfies{IOCP-TEST-2}
  */
 /* [snippet-get_many] */
@@ -163,6 +172,7 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
   BOOL ok = GetQueuedCompletionStatusEx(self->handle, &list->entry, count, &n,
                                         mio_duration_millis(timeout), FALSE);
   if (!ok) return mio__result(ok);
+  if (n > count) return ERROR_INVALID_PARAMETER; /* IOCP-GM-13: "never more than len" */
   *removed = n;
   return 0;
 }

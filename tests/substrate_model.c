@@ -3,7 +3,7 @@
  * @brief The POSIX model as a test substrate.
  *
  * File handles are pipe ends given a HANDLE by iocp_model_handle_from_fd();
- * allocation failures are injected with iocp_model_fail_allocation().
+ * faults are injected with iocp_model_inject_fault().
  */
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,6 +40,15 @@ void support_pipe_pair(HANDLE *a, HANDLE *b) {
 }
 
 int support_fail_allocation(unsigned nth) {
-  iocp_model_fail_allocation(nth);
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, nth);
+  return 1;
+}
+
+void support_disarm_faults(void) {
+  for (int f = 0; f < IOCP_MODEL_FAULT_KINDS; f++) iocp_model_inject_fault((iocp_model_fault)f, 0);
+}
+
+int support_inject_overcount(void) {
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_OVERCOUNT, 1);
   return 1;
 }

@@ -112,11 +112,11 @@ void support_setup(void) {
   CU_pTest test = CU_get_current_test();
   watchdog_step(test != NULL ? test->pName : "?");
   ntracked = 0;
-  support_fail_allocation(0);
+  support_disarm_faults();
 }
 
 void support_teardown(void) {
-  support_fail_allocation(0);
+  support_disarm_faults();
   while (ntracked > 0) CloseHandle(tracked[--ntracked]);
   watchdog_step(NULL);
 }

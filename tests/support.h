@@ -64,10 +64,10 @@ void support_not_applicable(const char *why);
  */
 unsigned support_write_notes(FILE *out);
 
-/** @brief Per-test set-up: nothing is tracked, no failure is armed. */
+/** @brief Per-test set-up: nothing is tracked, no fault is armed. */
 void support_setup(void);
 
-/** @brief Per-test tear-down: closes every tracked handle, disarms injection. */
+/** @brief Per-test tear-down: disarms every fault, closes every tracked handle. */
 void support_teardown(void);
 
 /** @brief Ends the watchdog that stops a run whose test hangs; call before exit. */
@@ -124,6 +124,15 @@ void support_pipe_pair(HANDLE *a, HANDLE *b);
  * @return 1 if the substrate can inject failures, else 0.
  */
 int support_fail_allocation(unsigned nth);
+
+/**
+ * @brief Makes the next successful dequeue report one entry more than it wrote.
+ * @return 1 if the substrate can (the model), else 0.
+ */
+int support_inject_overcount(void);
+
+/** @brief Disarms every injected fault of the substrate (set-up and tear-down call it). */
+void support_disarm_faults(void);
 
 /** A thread of a test. */
 typedef struct support_thread support_thread;

@@ -51,27 +51,23 @@ void test_os_get_1(void) {
   OVERLAPPED_ENTRY e[2];
   ULONG n = 77;
   CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, 2, NULL));
+  e[0].lpCompletionKey = 0xCC;
+  BOOL zero = GetQueuedCompletionStatusEx(port, e, 0, &n, 0, FALSE);
   if (support_substrate() == SUBSTRATE_WINE) {
-    e[0].lpCompletionKey = 0xCC;
-    CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0, &n, 0, FALSE));
+    CU_ASSERT_TRUE(zero);
     CU_ASSERT_EQUAL(n, 1);
-    CU_ASSERT_EQUAL(e[0].lpCompletionKey, 0xCC); /* nothing written, nothing taken */
-    CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0x8000000u, &n, 0, FALSE));
-    CU_ASSERT_EQUAL(n, 1);
-    CU_ASSERT_EQUAL(e[0].lpCompletionKey, 2);
-    support_deviation("Wine 8.0 accepts a count of 0 (TRUE, removed 1, no entry) and counts "
-                      "above 0x7FFFFFF (Windows: 87 for both, removed unwritten)");
-    return;
+    support_deviation("Wine 8.0 accepts a count of 0: TRUE, removed 1, no entry written "
+                      "(the spec, the model's choice: 87, removed unwritten)");
+  } else {
+    CU_ASSERT_FALSE(zero);
+    CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+    CU_ASSERT_EQUAL(n, 77);
   }
-  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, e, 0, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
-  CU_ASSERT_EQUAL(n, 77);
-  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, e, 0x8000000u, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
-  CU_ASSERT_EQUAL(n, 77);
-  /* The largest count accepted, and the packet is still there. */
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0x7FFFFFFu, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(e[0].lpCompletionKey, 0xCC); /* nothing written, nothing taken */
+  /* Any count from 1 up: a huge one takes the packet, which was still there. */
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0x8000000u, &n, 0, FALSE));
   CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_EQUAL(e[0].lpCompletionKey, 2);
 }
 
 /** @verifies{OS-GET-2} */
@@ -81,12 +77,11 @@ void test_os_get_2(void) {
   ULONG n = 77;
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 10, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
-  if (support_substrate() == SUBSTRATE_WINE) {
-    CU_ASSERT_EQUAL(n, 1);
-    support_deviation("Wine 8.0 writes 1 to the removed count on timeout (recent Windows x64: 0)");
-  } else {
-    CU_ASSERT_EQUAL(n, 0);
-  }
+  CU_ASSERT_EQUAL(n, 1);
+  n = 77;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  CU_ASSERT_EQUAL(n, 1);
 }
 
 /** @verifies{OS-GET-3} */
@@ -97,7 +92,8 @@ void test_os_get_3(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
   if (support_substrate() == SUBSTRATE_WINE) {
     CU_ASSERT_EQUAL(n, 1);
-    support_deviation("Wine 8.0 writes 1 to the removed count for a bad handle (Windows: unwritten)");
+    support_deviation("Wine 8.0 writes 1 to the removed count for a bad handle "
+                      "(the spec, the model's choice: unwritten)");
   } else {
     CU_ASSERT_EQUAL(n, 77);
   }
@@ -141,23 +137,31 @@ static void *wait_for_packets(void *arg) {
 
 /** @verifies{OS-GET-5} */
 void test_os_get_5(void) {
+  /* Whether the packets posted after the wake-up reach the woken caller in
+   * the same call depends on scheduling, so it is asked of many rounds. */
   static struct waiter w;
-  w = (struct waiter){.port = new_port(), .count = 4};
-  support_thread *t = support_thread_start(wait_for_packets, &w);
-  support_sleep_ms(100);
-  for (uintptr_t k = 1; k <= 3; k++) CU_ASSERT_TRUE(PostQueuedCompletionStatus(w.port, 0, k, NULL));
-  support_thread_join(t);
-  CU_ASSERT_TRUE_FATAL(w.ok);
-  CU_ASSERT_FATAL(w.n >= 1 && w.n <= 3);
-  uintptr_t next = 1;
-  for (ULONG i = 0; i < w.n; i++) CU_ASSERT_EQUAL(w.e[i].lpCompletionKey, next++);
-  OVERLAPPED_ENTRY rest[4];
-  ULONG m = 0;
-  if (next <= 3) {
-    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(w.port, rest, 4, &m, 0, FALSE));
-    for (ULONG i = 0; i < m; i++) CU_ASSERT_EQUAL(rest[i].lpCompletionKey, next++);
+  HANDLE port = new_port();
+  int rounds_with_more = 0;
+  for (int round = 0; round < 40; round++) {
+    w = (struct waiter){.port = port, .count = 4};
+    support_thread *t = support_thread_start(wait_for_packets, &w);
+    support_sleep_ms(5); /* let it block */
+    for (uintptr_t k = 1; k <= 3; k++) CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, k, NULL));
+    support_thread_join(t);
+    CU_ASSERT_TRUE_FATAL(w.ok);
+    CU_ASSERT_FATAL(w.n >= 1 && w.n <= 3);
+    uintptr_t next = 1;
+    for (ULONG i = 0; i < w.n; i++) CU_ASSERT_EQUAL(w.e[i].lpCompletionKey, next++);
+    rounds_with_more += w.n > 1;
+    OVERLAPPED_ENTRY rest[4];
+    ULONG m = 0;
+    if (next <= 3) {
+      CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, rest, 4, &m, 0, FALSE));
+      for (ULONG i = 0; i < m; i++) CU_ASSERT_EQUAL(rest[i].lpCompletionKey, next++);
+    }
+    CU_ASSERT_EQUAL(next, 4);
   }
-  CU_ASSERT_EQUAL(next, 4);
+  CU_ASSERT(rounds_with_more > 0); /* "in the same call" happened */
 }
 
 /** @verifies{OS-WAIT-1} */

@@ -2,6 +2,8 @@
  * @file test_port.c
  * @brief Suite completion_port: new, add_handle, the raw handles and close.
  */
+#include <string.h>
+
 #include "support.h"
 
 /* Posts one status and reads it back at once: the port works. */
@@ -60,12 +62,21 @@ void test_iocp_new_4(void) {
 #if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
 /** @verifies{IOCP-ADD-1} */
 void test_iocp_add_1(void) {
-  mio_completion_port port = support_port(0);
-  HANDLE file = support_file(1);
-  CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 0xC1, file), 0);
-  /* Now bound: the OS refuses to bind it again. */
-  CU_ASSERT_PTR_NULL(CreateIoCompletionPort(file, port.handle, 0xC2, 0));
-  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  static OVERLAPPED w;
+  HANDLE a, b;
+  support_pipe_pair(&a, &b);
+  mio_completion_port port = support_port(0), other = support_port(0);
+  CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 0xC1, a), 0);
+  /* Associated with this port: a's I/O completes here, under the token. */
+  memset(&w, 0, sizeof w);
+  if (!WriteFile(a, "x", 1, NULL, &w)) CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  mio_completion_status s;
+  size_t n = 0;
+  const mio_duration five_seconds = {5, 0}, none = {0, 0};
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_get_many(&port, &s, 1, &five_seconds, &n), 0);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&s), 0xC1);
+  CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&s), &w);
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&other, &s, 1, &none, &n), WAIT_TIMEOUT);
 }
 
 /** @verifies{IOCP-ADD-2} */
@@ -109,6 +120,18 @@ void test_iocp_add_5(void) {
 void test_iocp_add_6(void) {
   HANDLE file = support_file(1);
   CU_ASSERT_EQUAL(mio_completion_port_add_handle(NULL, 1, file), ERROR_INVALID_PARAMETER);
+  mio_completion_port port = support_port(0); /* the file is still free */
+  CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 1, file), 0);
+}
+/** @verifies{IOCP-ADD-9} */
+void test_iocp_add_9(void) {
+  HANDLE file = support_file(1);
+  mio_completion_port emptied = support_port(0), given = support_port(0);
+  CU_ASSERT_EQUAL(support_close(&emptied), 0); /* closed: its handle is NULL now */
+  support_untrack(given.handle);
+  support_track(mio_completion_port_into_raw_handle(&given)); /* moved out: NULL too */
+  CU_ASSERT_EQUAL(mio_completion_port_add_handle(&emptied, 1, file), ERROR_INVALID_HANDLE);
+  CU_ASSERT_EQUAL(mio_completion_port_add_handle(&given, 1, file), ERROR_INVALID_HANDLE);
   mio_completion_port port = support_port(0); /* the file is still free */
   CU_ASSERT_EQUAL(mio_completion_port_add_handle(&port, 1, file), 0);
 }
@@ -179,6 +202,7 @@ CU_TestInfo suite_completion_port[] = {
     {"IOCP-ADD-1", test_iocp_add_1}, {"IOCP-ADD-2", test_iocp_add_2},
     {"IOCP-ADD-3", test_iocp_add_3}, {"IOCP-ADD-4", test_iocp_add_4},
     {"IOCP-ADD-5", test_iocp_add_5}, {"IOCP-ADD-6", test_iocp_add_6},
+    {"IOCP-ADD-9", test_iocp_add_9},
 #endif
     {"IOCP-RAW-1", test_iocp_raw_1}, {"IOCP-RAW-2", test_iocp_raw_2},
     {"IOCP-RAW-3", test_iocp_raw_3}, {"IOCP-RAW-4", test_iocp_raw_4},

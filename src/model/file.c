@@ -14,11 +14,17 @@
  * the file's FIFO of reads or writes until the I/O thread (io.c) finishes it.
  * Each request reserves its packet on the port before it starts, so no
  * completion is ever lost for want of memory.
+ *
+ * The descriptor is closed when the handle is closed and no call is using it
+ * any more: a call in progress keeps working on its own file, never on a
+ * descriptor number that was reused meanwhile (OS-FILE-2).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -52,6 +58,7 @@ struct model__file {
   struct queue reads, writes;
   int watched; /* the descriptor is in the I/O thread's set */
   int closed;
+  unsigned calls; /* calls using `fd` outside the lock */
 };
 
 static void file_close(struct model__object *obj);
@@ -65,16 +72,19 @@ static struct model__file *file_get(HANDLE handle) {
  * @brief Model extension: gives a file descriptor a HANDLE.
  *
  * The handle owns @p fd from then on: CloseHandle() closes it, and requests
- * still pending complete with STATUS_CANCELLED (0xC0000120).  @p flags holds
+ * still pending complete with STATUS_PIPE_BROKEN (0xC000014B).  @p flags holds
  * FILE_FLAG_OVERLAPPED for overlapped I/O (the descriptor is then made
  * non-blocking); only such handles can be associated with a port, as on
  * Windows.  Pipes and sockets are supported.
  * @param fd An open file descriptor.
  * @param flags 0 or FILE_FLAG_OVERLAPPED.
- * @return The handle, or NULL with the last error set (87 for a negative fd,
- *         1450 when out of memory).
+ * @return The handle, or NULL with the last error set (87 for a negative fd
+ *         or unknown flags, 1450 when out of memory or when the I/O thread
+ *         cannot start, 4 when it has no descriptor); then @p fd is untouched
+ *         and still the caller's.
  *
  * @satisfies{OS-FILE-1}
+ * @satisfies{OS-FILE-3}
  */
 HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   if (fd < 0 || (flags & ~FILE_FLAG_OVERLAPPED) != 0) {
@@ -92,23 +102,38 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   file->hdr.destroy = file_destroy;
   file->link.obj = &file->hdr;
   pthread_mutex_init(&file->lock, NULL);
-  HANDLE handle = model__handle_insert(&file->hdr);
+  DWORD error = model__io_hold();
+  HANDLE handle = error == 0 ? model__handle_insert(&file->hdr) : NULL;
   if (handle == NULL) {
+    if (error == 0) model__io_drop(NULL);
+    else SetLastError(error);
     pthread_mutex_destroy(&file->lock);
     free(file);
     return NULL;
   }
   if (flags & FILE_FLAG_OVERLAPPED) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  model__io_hold();
   return handle;
 }
 
+static size_t queue_length(const struct queue *q) {
+  size_t n = 0;
+  for (const struct request *r = q->head; r != NULL; r = r->next) n++;
+  return n;
+}
+
+/* Requests already pending complete onto the port too (OS-ASSOC-4), so each
+ * gets its packet reserved now. */
 DWORD model__file_associate(HANDLE handle, struct model__object *port, ULONG_PTR key) {
   struct model__file *file = file_get(handle);
   if (file == NULL) return ERROR_INVALID_HANDLE;
-  DWORD error = ERROR_INVALID_PARAMETER;
+  DWORD error;
   pthread_mutex_lock(&file->lock);
-  if ((file->flags & FILE_FLAG_OVERLAPPED) != 0 && file->port == NULL) {
+  if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || file->port != NULL) {
+    error = ERROR_INVALID_PARAMETER;
+  } else if (!model__port_reserve(port, queue_length(&file->reads) +
+                                            queue_length(&file->writes))) {
+    error = ERROR_NO_SYSTEM_RESOURCES;
+  } else {
     model__object_retain(port);
     file->port = port;
     file->key = key;
@@ -136,9 +161,22 @@ static ssize_t write_quietly(int fd, const char *buf, size_t len) {
   return r;
 }
 
+/* A zero-byte read: 1 if data is waiting, 0 if none yet, -EPIPE at end of
+ * file.  Windows completes it at once while data remains and fails it with
+ * 109 once the pipe is broken and drained (OS-IO-8). */
+static ssize_t probe(int fd) {
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  int waiting = 0;
+  if (poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) return 0;
+  if (ioctl(fd, FIONREAD, &waiting) == 0 && waiting > 0) return 1;
+  return -EPIPE;
+}
+
 /* One non-blocking transfer: bytes moved, 0 if it would block, or -errno
- * (end of file on a read counts as a broken pipe, as on a Windows pipe). */
+ * (end of file on a read counts as a broken pipe, as on a Windows pipe).
+ * A zero-byte write moves nothing and succeeds; a zero-byte read probes. */
 static ssize_t transfer(int fd, int writing, char *buf, size_t len) {
+  if (len == 0) return writing ? 1 : probe(fd);
   for (;;) {
     ssize_t r;
     if (!writing) r = read(fd, buf, len);
@@ -151,19 +189,25 @@ static ssize_t transfer(int fd, int writing, char *buf, size_t len) {
   }
 }
 
-static DWORD status_of(ssize_t negative_errno) {
-  switch (-negative_errno) {
-  case EPIPE:
-  case ECONNRESET:
-    return MODEL__STATUS_PIPE_BROKEN;
-  default:
-    return STATUS_UNSUCCESSFUL;
-  }
+/* A read of a closed pipe is broken (109); a write to one is closing (232). */
+static DWORD status_of(ssize_t negative_errno, int writing) {
+  if (negative_errno != -EPIPE && negative_errno != -ECONNRESET) return STATUS_UNSUCCESSFUL;
+  return writing ? MODEL__STATUS_PIPE_CLOSING : MODEL__STATUS_PIPE_BROKEN;
 }
 
 static DWORD error_of(DWORD status) {
-  return status == MODEL__STATUS_PIPE_BROKEN ? ERROR_BROKEN_PIPE : ERROR_GEN_FAILURE;
+  switch (status) {
+  case MODEL__STATUS_PIPE_BROKEN:
+    return ERROR_BROKEN_PIPE;
+  case MODEL__STATUS_PIPE_CLOSING:
+    return ERROR_NO_DATA;
+  default:
+    return ERROR_GEN_FAILURE;
+  }
 }
+
+/* Bytes a completed transfer reports: a probe's or a zero-byte write's 1 is 0 bytes. */
+static DWORD moved(DWORD len, ssize_t n) { return len == 0 ? 0 : (DWORD)n; }
 
 /* Writes the result into the OVERLAPPED and queues the packet, if associated. */
 static void complete(struct model__file *file, LPOVERLAPPED ov, DWORD status, DWORD bytes) {
@@ -198,9 +242,9 @@ static void serve(struct model__file *file, struct queue *q, int writing) {
     struct request *r = q->head;
     ssize_t n = transfer(file->fd, writing, r->buf + r->done, r->len - r->done);
     if (n == 0) return;
-    if (n > 0) r->done += (DWORD)n;
+    if (n > 0) r->done += moved(r->len, n);
     if (n > 0 && writing && r->done < r->len) continue;
-    complete(file, r->overlapped, n > 0 ? 0 : status_of(n), r->done);
+    complete(file, r->overlapped, n > 0 ? 0 : status_of(n, writing), r->done);
     free(pop(q));
   }
 }
@@ -222,12 +266,49 @@ void model__file_ready(struct model__object *obj) {
   pthread_mutex_unlock(&file->lock);
 }
 
-/* A blocking transfer on a handle opened without FILE_FLAG_OVERLAPPED. */
-static BOOL transfer_blocking(struct model__file *file, int writing, char *buf, DWORD len,
-                              LPDWORD out) {
-  ssize_t n = len == 0 ? 0 : transfer(file->fd, writing, buf, len);
-  if (n < 0) return model__fail(error_of(status_of(n)));
-  if (out != NULL) *out = (DWORD)n;
+/* Closes the descriptor once the handle is closed and no call uses it; call locked. */
+static void release_fd(struct model__file *file) {
+  if (file->closed && file->calls == 0 && file->fd >= 0) {
+    close(file->fd);
+    file->fd = -1;
+  }
+}
+
+/* Waits until the non-blocking descriptor of an overlapped handle is ready. */
+static void wait_ready(int fd, int writing) {
+  struct pollfd p = {.fd = fd, .events = writing ? POLLOUT : POLLIN};
+  while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+  }
+}
+
+/* A synchronous transfer: on a handle opened without FILE_FLAG_OVERLAPPED, or
+ * with a NULL OVERLAPPED (then it waits for the request, as kernelbase does,
+ * and queues no packet: there is no OVERLAPPED to report, OS-IO-10).  The
+ * call counts as a user of the descriptor, so closing the handle meanwhile
+ * defers closing the descriptor until the call returns (OS-FILE-2). */
+static BOOL transfer_sync(struct model__file *file, int writing, char *buf, DWORD len,
+                          LPDWORD out) {
+  pthread_mutex_lock(&file->lock);
+  if (file->closed) {
+    pthread_mutex_unlock(&file->lock);
+    return model__fail(ERROR_INVALID_HANDLE);
+  }
+  file->calls++;
+  int fd = file->fd;
+  pthread_mutex_unlock(&file->lock);
+  DWORD done = 0;
+  ssize_t n;
+  do {
+    n = transfer(fd, writing, buf + done, len - done);
+    if (n > 0) done += moved(len, n);
+    else if (n == 0) wait_ready(fd, writing);
+  } while (n >= 0 && (n == 0 || (writing && done < len)));
+  pthread_mutex_lock(&file->lock);
+  file->calls--;
+  release_fd(file);
+  pthread_mutex_unlock(&file->lock);
+  if (n < 0) return model__fail(error_of(status_of(n, writing)));
+  if (out != NULL) *out = done;
   return TRUE;
 }
 
@@ -236,20 +317,21 @@ static DWORD start(struct model__file *file, int writing, char *buf, DWORD len, 
                    LPOVERLAPPED ov) {
   struct queue *q = writing ? &file->writes : &file->reads;
   if (file->closed) return ERROR_INVALID_HANDLE;
-  if (file->port != NULL && !model__port_reserve(file->port)) return ERROR_NO_SYSTEM_RESOURCES;
-  ssize_t n = q->head != NULL || len == 0 ? 0 : transfer(file->fd, writing, buf, len);
-  if (len == 0 || (n > 0 && (!writing || (DWORD)n == len))) {
-    complete(file, ov, 0, (DWORD)n);
-    if (out != NULL) *out = (DWORD)n;
+  if (file->port != NULL && !model__port_reserve(file->port, 1)) return ERROR_NO_SYSTEM_RESOURCES;
+  ssize_t n = q->head != NULL ? 0 : transfer(file->fd, writing, buf, len);
+  DWORD done = n > 0 ? moved(len, n) : 0;
+  if (n > 0 && (!writing || done == len)) {
+    complete(file, ov, 0, done);
+    if (out != NULL) *out = done;
     return 0;
   }
   struct request *r = n >= 0 ? model__malloc(sizeof *r) : NULL;
   if (r == NULL) { /* failed now, or no memory to wait: no packet */
     if (file->port != NULL) model__port_unreserve(file->port);
-    ov->Internal = n < 0 ? status_of(n) : STATUS_UNSUCCESSFUL;
-    return n < 0 ? error_of(status_of(n)) : ERROR_NO_SYSTEM_RESOURCES;
+    ov->Internal = n < 0 ? status_of(n, writing) : STATUS_UNSUCCESSFUL;
+    return n < 0 ? error_of(status_of(n, writing)) : ERROR_NO_SYSTEM_RESOURCES;
   }
-  *r = (struct request){NULL, ov, buf, len, (DWORD)n};
+  *r = (struct request){NULL, ov, buf, len, done};
   ov->Internal = MODEL__STATUS_PENDING;
   push(q, r);
   watch(file);
@@ -261,10 +343,10 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
   struct model__file *file = file_get(handle);
   if (file == NULL) return FALSE;
   BOOL ok;
-  if ((file->flags & FILE_FLAG_OVERLAPPED) == 0) {
-    ok = transfer_blocking(file, writing, buf, len, out);
-  } else if (ov == NULL || buf == NULL) {
+  if (buf == NULL && len > 0) {
     ok = model__fail(ERROR_INVALID_PARAMETER);
+  } else if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || ov == NULL) {
+    ok = transfer_sync(file, writing, buf, len, out);
   } else {
     pthread_mutex_lock(&file->lock);
     DWORD error = start(file, writing, buf, len, out, ov);
@@ -272,6 +354,7 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
     ok = error == 0 ? TRUE : model__fail(error);
   }
   model__object_release(&file->hdr);
+  if (writing && ok) model__io_flush(); /* the other end's reads have completed (OS-IO-9) */
   return ok;
 }
 
@@ -288,6 +371,8 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  * @satisfies{OS-IO-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
+ * @satisfies{OS-IO-8}
+ * @satisfies{OS-FILE-2}
  */
 BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
               LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
@@ -306,6 +391,9 @@ BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
  * @satisfies{OS-IO-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
+ * @satisfies{OS-IO-7}
+ * @satisfies{OS-IO-9}
+ * @satisfies{OS-IO-10}
  */
 BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped) {
@@ -314,7 +402,10 @@ BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                  lpNumberOfBytesWritten, lpOverlapped);
 }
 
-/* Closing completes every waiting request with STATUS_CANCELLED (OS-IO-4). */
+/* Closing completes every waiting request at once, as a broken pipe, the way
+ * a Windows pipe completes them when its handle is closed (OS-IO-4).  A call
+ * still using the descriptor keeps it open; a socket is shut down, so that
+ * such a call ends and the other end sees the close now. */
 static void file_close(struct model__object *obj) {
   struct model__file *file = (struct model__file *)obj;
   pthread_mutex_lock(&file->lock);
@@ -323,12 +414,13 @@ static void file_close(struct model__object *obj) {
   for (int i = 0; i < 2; i++) {
     while (queues[i]->head != NULL) {
       struct request *r = pop(queues[i]);
-      complete(file, r->overlapped, MODEL__STATUS_CANCELLED, r->done);
+      complete(file, r->overlapped, MODEL__STATUS_PIPE_BROKEN, r->done);
       free(r);
     }
   }
   if (file->watched) model__io_forget(file->fd);
-  close(file->fd);
+  if (file->calls > 0) shutdown(file->fd, SHUT_RDWR);
+  release_fd(file);
   int watched = file->watched;
   pthread_mutex_unlock(&file->lock);
   model__io_drop(watched ? &file->link : NULL);
@@ -336,6 +428,7 @@ static void file_close(struct model__object *obj) {
 
 static void file_destroy(struct model__object *obj) {
   struct model__file *file = (struct model__file *)obj;
+  assert(file->closed && file->fd < 0);
   if (file->port != NULL) model__object_release(file->port);
   pthread_mutex_destroy(&file->lock);
   free(file);

@@ -117,8 +117,8 @@ void model__object_release(struct model__object *obj) {
  * @return TRUE, or FALSE with the last error set.
  *
  * Closing runs the object's close hook: a port wakes its waiters with 735 and
- * drops its packets (port.c); a file completes its pending requests with
- * STATUS_CANCELLED (file.c).
+ * drops its packets (port.c); a file completes its pending requests as a
+ * broken pipe (file.c).
  * @satisfies{OS-HANDLE-1}
  * @satisfies{OS-HANDLE-2}
  * @satisfies{OS-CLOSE-1}

@@ -10,16 +10,17 @@
 #ifndef MIO_MODEL_INTERNAL_H
 #define MIO_MODEL_INTERNAL_H
 
+#include <assert.h>
 #include <stdatomic.h>
 
 #include "win32_model.h"
 
 /** NTSTATUS of a request still in progress. */
 #define MODEL__STATUS_PENDING 0x103u
-/** NTSTATUS of a request cancelled, for instance by closing its handle. */
-#define MODEL__STATUS_CANCELLED 0xC0000120u
-/** NTSTATUS of a request whose pipe's other end is closed. */
+/** NTSTATUS of a read whose pipe's other end, or its own handle, is closed. */
 #define MODEL__STATUS_PIPE_BROKEN 0xC000014Bu
+/** NTSTATUS of a write to a pipe whose other end is closed (ERROR_NO_DATA). */
+#define MODEL__STATUS_PIPE_CLOSING 0xC00000B1u
 
 /** Kinds of kernel object. */
 enum model__type { MODEL__PORT = 1, MODEL__FILE = 2 };
@@ -55,27 +56,26 @@ void model__object_retain(struct model__object *obj);
 void model__object_release(struct model__object *obj);
 
 /**
- * @brief malloc() that honours iocp_model_fail_allocation().
+ * @brief Should this attempt fail?  Counts one attempt of @p fault.
+ * @param fault The kind of attempt.
+ * @return 1 if iocp_model_inject_fault() armed a failure for this attempt, else 0.
+ */
+int model__fault(iocp_model_fault fault);
+
+/**
+ * @brief malloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param size Bytes.
  * @return The block, or NULL.
  */
 void *model__malloc(size_t size);
 
 /**
- * @brief realloc() that honours iocp_model_fail_allocation().
+ * @brief realloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param ptr Block or NULL.
  * @param size Bytes.
  * @return The block, or NULL (then @p ptr is untouched).
  */
 void *model__realloc(void *ptr, size_t size);
-
-/**
- * @brief One allocation attempt that takes no memory: may it proceed?
- *
- * Queueing a packet calls this, so the packet pool can run out on demand.
- * @return 1 if it may, 0 if an injected failure hits it.
- */
-int model__allocation_allowed(void);
 
 /**
  * @brief Associates the file behind @p file with @p port under @p key.
@@ -88,14 +88,16 @@ int model__allocation_allowed(void);
 DWORD model__file_associate(HANDLE file, struct model__object *port, ULONG_PTR key);
 
 /**
- * @brief Reserves room for one I/O completion packet on @p port.
+ * @brief Reserves room for @p n I/O completion packets on @p port.
  *
- * A pending request reserves its packet when it starts, so its completion
+ * A request on an associated file reserves its packet when it starts, and
+ * association reserves one for each request already pending, so a completion
  * can never fail for want of memory and is never lost.
  * @param port A port object.
- * @return 1, or 0 when out of memory (the request then fails with 1450).
+ * @param n How many packets.
+ * @return 1, or 0 when out of memory (nothing is reserved then).
  */
-int model__port_reserve(struct model__object *port);
+int model__port_reserve(struct model__object *port, size_t n);
 
 /**
  * @brief Gives back a reservation whose request failed at once (no packet).
@@ -113,8 +115,21 @@ struct model__io_link {
   struct model__object *obj;   /**< The file. */
 };
 
-/** @brief Counts one more open file handle; starts the I/O thread for the first. */
-void model__io_hold(void);
+/**
+ * @brief Counts one more open file handle; starts the I/O thread for the first.
+ * @return 0, or the Win32 error when the thread or its descriptors cannot be
+ *         had (then nothing is counted and nothing is left behind).
+ */
+DWORD model__io_hold(void);
+
+/**
+ * @brief Waits until the I/O thread has served every descriptor that is ready now.
+ *
+ * A write calls it, so that a request pending on the other end of the pipe
+ * has completed, and queued its packet, by the time the write returns, as on
+ * Windows.  Never call it from the I/O thread.
+ */
+void model__io_flush(void);
 
 /**
  * @brief Counts one file handle less; stops the I/O thread after the last.

@@ -8,7 +8,12 @@
  * that closes its handles leaves no thread behind.  A closed file may still
  * appear in the batch of events the thread is handling, so the thread itself
  * drops its reference to the file, after that batch.
+ *
+ * A writer may ask the thread for a flush (model__io_flush): one more sweep
+ * of everything ready, answered before the writer returns, so that the other
+ * end's pending read has completed when WriteFile() returns, as on Windows.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -22,12 +27,15 @@
 
 static struct {
   pthread_mutex_t life; /* serialises starting and stopping the thread */
-  pthread_mutex_t lock; /* guards `releases` and `stop` */
+  pthread_mutex_t lock; /* guards `releases`, `stop` and the flush counters */
+  pthread_cond_t flushed;
   unsigned users;       /* open file handles */
   int epfd, wakefd, stop;
   pthread_t thread;
   struct model__io_link *releases;
-} io = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, 0, 0, NULL};
+  uint64_t flush_asked, flush_done; /* flush requests made and served */
+} io = {.life = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER,
+        .flushed = PTHREAD_COND_INITIALIZER, .epfd = -1, .wakefd = -1};
 
 /* Adding 1 to an eventfd counter cannot fail short of 2^64 - 1 pending wake-ups. */
 static void wake(void) {
@@ -36,12 +44,39 @@ static void wake(void) {
   (void)r;
 }
 
-/* Drops the references of files closed before or during the last batch. */
-static int drain_releases(void) {
+/* Serves a batch of ready descriptors; returns how many events there were. */
+static int serve_ready(int timeout_ms) {
+  struct epoll_event events[BATCH];
+  int n = epoll_wait(io.epfd, events, BATCH, timeout_ms);
+  for (int i = 0; i < n; i++) {
+    if (events[i].data.ptr == NULL) {
+      uint64_t count; /* non-blocking: reads the pending wake-ups, or nothing */
+      ssize_t r = read(io.wakefd, &count, sizeof count);
+      (void)r;
+    } else {
+      model__file_ready(((struct model__io_link *)events[i].data.ptr)->obj);
+    }
+  }
+  return n;
+}
+
+/* Drops the references of files closed before or during the last batch and
+ * answers flush requests made before this sweep; returns whether to stop. */
+static int after_batch(void) {
+  pthread_mutex_lock(&io.lock);
+  uint64_t asked = io.flush_asked;
+  pthread_mutex_unlock(&io.lock);
+  if (asked != io.flush_done) /* everything ready when they asked is ready now */
+    while (serve_ready(0) == BATCH) {
+    }
   pthread_mutex_lock(&io.lock);
   struct model__io_link *r = io.releases;
   io.releases = NULL;
   int stop = io.stop;
+  if (asked != io.flush_done) {
+    io.flush_done = asked;
+    pthread_cond_broadcast(&io.flushed);
+  }
   pthread_mutex_unlock(&io.lock);
   while (r != NULL) {
     struct model__io_link *next = r->next; /* read before the release frees it */
@@ -53,37 +88,47 @@ static int drain_releases(void) {
 
 static void *io_thread(void *arg) {
   (void)arg;
-  struct epoll_event events[BATCH];
   for (;;) {
-    int n = epoll_wait(io.epfd, events, BATCH, -1);
-    for (int i = 0; i < n; i++) {
-      if (events[i].data.ptr == NULL) {
-        uint64_t count; /* non-blocking: reads the pending wake-ups, or nothing */
-        ssize_t r = read(io.wakefd, &count, sizeof count);
-        (void)r;
-      } else {
-        model__file_ready(((struct model__io_link *)events[i].data.ptr)->obj);
-      }
-    }
-    if (drain_releases()) return NULL;
+    serve_ready(-1);
+    if (after_batch()) return NULL;
   }
 }
 
-void model__io_hold(void) {
+static void close_descriptors(void) {
+  if (io.epfd >= 0) close(io.epfd);
+  if (io.wakefd >= 0) close(io.wakefd);
+  io.epfd = io.wakefd = -1;
+}
+
+/* Creates the thread's descriptors and the thread; 0 or a Win32 error. */
+static DWORD start_thread(void) {
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  if (model__fault(IOCP_MODEL_FAULT_DESCRIPTOR)) return ERROR_TOO_MANY_OPEN_FILES;
+  io.epfd = epoll_create1(EPOLL_CLOEXEC);
+  io.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  DWORD error = 0;
+  if (io.epfd < 0 || io.wakefd < 0 || epoll_ctl(io.epfd, EPOLL_CTL_ADD, io.wakefd, &ev) != 0)
+    error = errno == EMFILE || errno == ENFILE ? ERROR_TOO_MANY_OPEN_FILES
+                                               : ERROR_NO_SYSTEM_RESOURCES;
+  else if (model__fault(IOCP_MODEL_FAULT_THREAD) ||
+           pthread_create(&io.thread, NULL, io_thread, NULL) != 0)
+    error = ERROR_NO_SYSTEM_RESOURCES;
+  if (error != 0) close_descriptors();
+  io.stop = 0;
+  return error;
+}
+
+DWORD model__io_hold(void) {
   pthread_mutex_lock(&io.life);
-  if (io.users++ == 0) {
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    io.epfd = epoll_create1(EPOLL_CLOEXEC);
-    io.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    io.stop = 0;
-    epoll_ctl(io.epfd, EPOLL_CTL_ADD, io.wakefd, &ev);
-    pthread_create(&io.thread, NULL, io_thread, NULL);
-  }
+  DWORD error = io.users == 0 ? start_thread() : 0;
+  if (error == 0) io.users++;
   pthread_mutex_unlock(&io.life);
+  return error;
 }
 
 void model__io_drop(struct model__io_link *link) {
   pthread_mutex_lock(&io.life);
+  assert(io.users > 0);
   pthread_mutex_lock(&io.lock);
   if (link != NULL) {
     link->next = io.releases;
@@ -95,8 +140,20 @@ void model__io_drop(struct model__io_link *link) {
   if (link != NULL || last) wake();
   if (last) {
     pthread_join(io.thread, NULL);
-    close(io.epfd);
-    close(io.wakefd);
+    close_descriptors();
+  }
+  pthread_mutex_unlock(&io.life);
+}
+
+/* Holds `life`, so the thread and its descriptors cannot go meanwhile. */
+void model__io_flush(void) {
+  pthread_mutex_lock(&io.life);
+  if (io.users > 0) {
+    pthread_mutex_lock(&io.lock);
+    uint64_t ticket = ++io.flush_asked;
+    wake();
+    while (io.flush_done < ticket) pthread_cond_wait(&io.flushed, &io.lock);
+    pthread_mutex_unlock(&io.lock);
   }
   pthread_mutex_unlock(&io.life);
 }

@@ -18,9 +18,6 @@
 
 #include "internal.h"
 
-/** Windows rejects batch sizes above this (OS-GET-1). */
-#define MAX_BATCH 0x7FFFFFFu
-
 struct packet {
   ULONG_PTR key;
   LPOVERLAPPED overlapped;
@@ -131,6 +128,7 @@ static int ring_grow(struct model__port *port) {
 
 /* Appends `p`; the ring must have room for it. */
 static void ring_put(struct model__port *port, const struct packet *p) {
+  assert(port->count < port->cap);
   port->ring[(port->head + port->count) & (port->cap - 1)] = *p;
   port->count++;
 }
@@ -207,7 +205,7 @@ BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTran
   pthread_mutex_lock(&port->lock);
   if (port->closed) {
     error = ERROR_INVALID_HANDLE;
-  } else if (!model__allocation_allowed()) {
+  } else if (model__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
   } else if ((w = handoff(port, &p)) == NULL && !ring_push(port, &p)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
@@ -218,11 +216,13 @@ BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTran
   return error ? model__fail(error) : TRUE;
 }
 
-int model__port_reserve(struct model__object *obj) {
+int model__port_reserve(struct model__object *obj, size_t n) {
   struct model__port *port = (struct model__port *)obj;
   pthread_mutex_lock(&port->lock);
-  int ok = port->closed || port->count + port->reserved < port->cap || ring_grow(port);
-  if (ok && !port->closed) port->reserved++;
+  int ok = 1;
+  while (ok && !port->closed && port->count + port->reserved + n > port->cap)
+    ok = ring_grow(port);
+  if (ok && !port->closed) port->reserved += n;
   pthread_mutex_unlock(&port->lock);
   return ok;
 }
@@ -230,6 +230,7 @@ int model__port_reserve(struct model__object *obj) {
 void model__port_unreserve(struct model__object *obj) {
   struct model__port *port = (struct model__port *)obj;
   pthread_mutex_lock(&port->lock);
+  assert(port->closed || port->reserved > 0);
   if (!port->closed) port->reserved--;
   pthread_mutex_unlock(&port->lock);
 }
@@ -254,6 +255,7 @@ void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED
   struct waiter *w = NULL;
   pthread_mutex_lock(&port->lock);
   if (!port->closed) {
+    assert(port->reserved > 0 && port->count < port->cap);
     port->reserved--;
     if ((w = handoff(port, &p)) == NULL) ring_put(port, &p); /* into the reserved slot */
   }
@@ -314,7 +316,7 @@ static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULON
  * @brief Dequeues up to ulCount packets, waiting only while the port is empty.
  * @param CompletionPort The port.
  * @param lpCompletionPortEntries Array receiving the packets.
- * @param ulCount Capacity of the array, 1 to 0x7FFFFFF.
+ * @param ulCount Capacity of the array, at least 1.
  * @param ulNumEntriesRemoved Receives the number of packets dequeued.
  * @param dwMilliseconds Time limit in ms; INFINITE waits forever.
  * @param fAlertable Ignored: the model has no APCs (mio passes FALSE).
@@ -333,7 +335,7 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
                                  BOOL fAlertable) {
   (void)fAlertable;
-  if (ulCount == 0 || ulCount > MAX_BATCH) return model__fail(ERROR_INVALID_PARAMETER);
+  if (ulCount == 0) return model__fail(ERROR_INVALID_PARAMETER); /* OS-GET-1 */
   if (lpCompletionPortEntries == NULL || ulNumEntriesRemoved == NULL)
     return model__fail(ERROR_NOACCESS);
   struct model__port *port = port_get(CompletionPort);
@@ -350,6 +352,8 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
   pthread_mutex_unlock(&port->lock);
   port_release(port);
   if (error == ERROR_INVALID_HANDLE) return model__fail(error);
+  if (error == WAIT_TIMEOUT) n = 1; /* OS-GET-2: "count == 1" after a timeout */
+  else if (error == 0 && model__fault(IOCP_MODEL_FAULT_OVERCOUNT)) n++;
   *ulNumEntriesRemoved = n;
   return error ? model__fail(error) : TRUE;
 }

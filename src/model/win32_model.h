@@ -14,7 +14,8 @@
  *
  * Two calls are the model's own (lower case, `iocp_model_` prefix):
  * iocp_model_handle_from_fd() gives a file descriptor a HANDLE, and
- * iocp_model_fail_allocation() makes an allocation fail for tests.
+ * iocp_model_inject_fault() makes an allocation, the I/O thread or a descriptor
+ * fail for tests.
  */
 #ifndef MIO_WIN32_MODEL_H
 #define MIO_WIN32_MODEL_H
@@ -48,11 +49,13 @@ typedef const void *LPCVOID;   /**< Read-only buffer pointer. */
 /** @name Win32 error codes the model returns */
 /**@{*/
 #define ERROR_SUCCESS 0u                /**< No error. */
+#define ERROR_TOO_MANY_OPEN_FILES 4u    /**< No descriptor is free. */
 #define ERROR_INVALID_HANDLE 6u         /**< Bad, closed or wrong-type handle. */
 #define ERROR_GEN_FAILURE 31u           /**< An I/O error without a closer code. */
 #define ERROR_INVALID_PARAMETER 87u     /**< An argument is out of range. */
 #define ERROR_BROKEN_PIPE 109u          /**< The other end of the pipe is closed. */
 #define ERROR_INSUFFICIENT_BUFFER 122u  /**< The caller's buffer is too small. */
+#define ERROR_NO_DATA 232u              /**< A write to a pipe whose other end is closed. */
 #define WAIT_TIMEOUT 258u               /**< The wait timed out. */
 #define ERROR_ABANDONED_WAIT_0 735u     /**< The port was closed during the wait. */
 #define ERROR_IO_PENDING 997u           /**< The request completes later, through the port. */
@@ -141,14 +144,30 @@ void SetLastError(DWORD dwErrCode);
 /* Model extension: gives a file descriptor a HANDLE. */
 HANDLE iocp_model_handle_from_fd(int fd, DWORD flags);
 
+/** What iocp_model_inject_fault() can make fail. */
+typedef enum {
+  /** An allocation, or the queueing of a packet (one allocation from the
+   *  Windows kernel pool, even when the queue has room): 1450. */
+  IOCP_MODEL_FAULT_ALLOCATION,
+  /** Starting the I/O thread, when the first file handle is made: 1450. */
+  IOCP_MODEL_FAULT_THREAD,
+  /** A descriptor the model needs for itself (the I/O thread's epoll and
+   *  eventfd), when the first file handle is made: 4. */
+  IOCP_MODEL_FAULT_DESCRIPTOR,
+  /** A successful GetQueuedCompletionStatusEx() reports one entry more than
+   *  it wrote, as Wine 8.0 does for a count of 0: lets the module's guard
+   *  against such an OS be tested (IOCP-GM-13). */
+  IOCP_MODEL_FAULT_OVERCOUNT,
+  IOCP_MODEL_FAULT_KINDS /**< How many kinds there are. */
+} iocp_model_fault;
+
 /**
- * @brief Model extension for tests: makes the @p nth allocation from now fail.
+ * @brief Model extension for tests: makes the @p nth attempt of @p fault from now fail.
  *
- * Counts every allocation the model makes, and every packet it queues (a
- * packet is one allocation, as in the Windows kernel pool, even when the
- * queue has room).  1 fails the very next one; 0 disarms.  Process-wide.
- * @param nth Which allocation fails.
+ * 1 fails the very next attempt; 0 disarms.  Process-wide.
+ * @param fault The kind of fault.
+ * @param nth Which attempt fails.
  */
-void iocp_model_fail_allocation(unsigned nth);
+void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth);
 
 #endif

@@ -46,3 +46,7 @@ int support_fail_allocation(unsigned nth) {
   (void)nth;
   return 0;
 }
+
+void support_disarm_faults(void) {}
+
+int support_inject_overcount(void) { return 0; }
