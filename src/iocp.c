@@ -319,7 +319,7 @@ mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
 /**
  * @brief Views an OVERLAPPED_ENTRY as a status, without copying (`from_entry`).
  * @param entry The entry.
- * @return The same address as a status, or NULL if @p entry is NULL.
+ * @return The same address as a status; NULL for NULL, as a plain cast gives.
  *
  * Zero-copy: the same address, read as the other type (IOCP-CS-1 makes
  * that valid).
@@ -328,6 +328,7 @@ mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
  * @mio{191,196}
  *
  * @satisfies{IOCP-CSE-1}
+ * @satisfies{IOCP-CSE-2}
  */
 /* [snippet-from_entry] */
 const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_ENTRY *entry) {

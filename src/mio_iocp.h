@@ -17,9 +17,10 @@
 
 #include "win32.h"
 
-/** @name Cargo features of mio, as compile-time switches (on by default)
- *  Define them to 0 for a build without the feature; users of such a build
- *  must define them the same way. */
+/** @name Cargo features of mio, as compile-time switches
+ *  In mio both are off by default (its Cargo.toml has `default = ["log"]`);
+ *  here both default to on.  Define them to 0 for a build without the
+ *  feature; users of such a build must define them the same way. */
 /**@{*/
 #ifndef MIO_FEATURE_NET
 #define MIO_FEATURE_NET 1 /**< mio's `net` feature: enables add_handle. */
@@ -34,9 +35,9 @@
  *
  * Thread safety (mio's `Send + Sync`): the struct is one HANDLE value, and a
  * Win32 port may be used from any thread, by many threads at once: post,
- * get_many and add_handle on one port may run concurrently, because the
- * kernel object serialises them itself and the module keeps no state of its
- * own.  Moving the struct to another thread is therefore safe.  Closing it
+ * get_many and add_handle on one port may run concurrently, and many threads
+ * may wait in get_many at once: the OS makes the handle safe to share, and
+ * the module keeps no state of its own.  Moving the struct to another thread is therefore safe.  Closing it
  * (mio_completion_port_close()) is the one operation that must not race the
  * others on the same struct: in Rust, Drop cannot run while a borrow lives.
  * @satisfies{IOCP-CP-1}

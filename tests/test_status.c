@@ -82,8 +82,10 @@ void test_iocp_cse_1(void) {
   CU_ASSERT_EQUAL(mio_completion_status_token(s), 22);
   e.lpCompletionKey = 44; /* no copy: a later write shows through */
   CU_ASSERT_EQUAL(mio_completion_status_token(s), 44);
-  CU_ASSERT_PTR_NULL(mio_completion_status_from_entry(NULL));
 }
+
+/** @verifies{IOCP-CSE-2} */
+void test_iocp_cse_2(void) { CU_ASSERT_PTR_NULL(mio_completion_status_from_entry(NULL)); }
 #endif
 
 /** @verifies{IOCP-CSZ-1} */
@@ -152,7 +154,7 @@ CU_TestInfo suite_completion_status[] = {
     {"IOCP-CS-3", test_iocp_cs_3},   {"IOCP-CS-4", test_iocp_cs_4},
     {"IOCP-CSN-1", test_iocp_csn_1},
 #if MIO_FEATURE_OS_EXT
-    {"IOCP-CSE-1", test_iocp_cse_1},
+    {"IOCP-CSE-1", test_iocp_cse_1}, {"IOCP-CSE-2", test_iocp_cse_2},
 #endif
     {"IOCP-CSZ-1", test_iocp_csz_1}, {"IOCP-CSA-1", test_iocp_csa_1},
     {"IOCP-CSA-2", test_iocp_csa_2}, {"IOCP-CSA-3", test_iocp_csa_3},

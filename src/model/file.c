@@ -371,6 +371,7 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  * @satisfies{OS-IO-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
+ * @satisfies{OS-IO-6}
  * @satisfies{OS-IO-8}
  * @satisfies{OS-FILE-2}
  */

@@ -88,6 +88,7 @@ static HANDLE port_create(void) {
  * @satisfies{OS-ASSOC-1}
  * @satisfies{OS-ASSOC-2}
  * @satisfies{OS-ASSOC-3}
+ * @satisfies{OS-ASSOC-4}
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {

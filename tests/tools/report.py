@@ -76,6 +76,7 @@ def main():
     ap.add_argument("--results", required=True, action="append", metavar="SUBSTRATE=XML",
                     help="CUnit results of one substrate, e.g. model=build/report/iocp-Results.xml")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--checks", help="trace-check's summary line: what it checked, and what not")
     args = ap.parse_args()
 
     substrates = {}
@@ -121,18 +122,23 @@ def main():
             if r["results"][n] in ("deviation", "n/a"):
                 print(f"    {r['results'][n]:<9} {r['req_id']}: {r['notes'][n]}")
 
+    checks = (open(args.checks, encoding="utf-8").read().strip() if args.checks and
+              os.path.exists(args.checks) else "trace-check did not run: nothing checked the matrix")
+    print(f"\n{checks}")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "conformance.json"), "w", encoding="utf-8") as f:
-        json.dump({"substrates": names, "requirements": report, "totals": totals}, f, indent=1)
+        json.dump({"substrates": names, "requirements": report, "totals": totals,
+                   "checks": checks}, f, indent=1)
     with open(os.path.join(args.out, "conformance.md"), "w", encoding="utf-8") as f:
-        f.write("| requirement | sentence | seed | mio | C symbol | C location | test | "
+        f.write(f"{checks}\n\n")
+        f.write("| requirement | sentence | evidence | seed | mio | C symbol | C location | test | "
                 + " | ".join(names) + " |\n")
-        f.write("|---" * (7 + len(names)) + "|\n")
+        f.write("|---" * (8 + len(names)) + "|\n")
         for r in report:
             test = f"{r['cunit_suite']}/{r['cunit_test']}" if r["cunit_test"] else ""
             cells = [r["results"][n] + (f": {r['notes'][n]}" if r["notes"][n] else "")
                      for n in names]
-            f.write(f"| {r['req_id']} | {r['text']} | {r['seed_section']} | {r['mio_lines']} | "
+            f.write(f"| {r['req_id']} | {r['text']} | {r['evidence_kind']} | {r['seed_section']} | {r['mio_lines']} | "
                     f"{r['c_symbol']} | {r['c_location']} | {test} | " + " | ".join(cells) + " |\n")
     print(f"report: {args.out}/conformance.md, {args.out}/conformance.json")
     failed = any(t.get("fail", 0) or t.get("not run", 0) for t in totals.values())

@@ -18,14 +18,25 @@ SPEC = """# Fixture spec
 \\anchor IOCP-A-1
 **IOCP-A-1** The function a returns zero.
 <br>*invariant* · seed: Sec · mio: L10-12 · rust: `fn a`
+<br>evidence: *upstream* · [iocp.rs L10-12](https://github.com/tokio-rs/mio/blob/v1.1.0/src/sys/windows/iocp.rs#L10-L12)
 
 \\anchor IOCP-A-2
 **IOCP-A-2** The function a takes no argument.
 <br>*descriptive* · seed: Sec · mio: L10-12 · rust: `fn a`
+<br>evidence: *upstream* · [iocp.rs L10-12](https://github.com/tokio-rs/mio/blob/v1.1.0/src/sys/windows/iocp.rs#L10-L12)
 
 \\anchor IOCP-A-3
 **IOCP-A-3** A doc comment names a function that does not exist.
 <br>*not code* · seed: — · mio: L1-2 · rust: `missing`
+<br>evidence: *upstream* · [iocp.rs L1-2](https://github.com/tokio-rs/mio/blob/v1.1.0/src/sys/windows/iocp.rs#L1-L2)
+"""
+
+OS_SPEC = """# Fixture OS spec
+
+\\anchor OS-B-1
+**OS-B-1** The OS does b.
+<br>*descriptive* · seed: — · mio: L10-12 · rust: `fn a`
+<br>evidence: *observed on Wine only* · `tests/t.c` (OS-B-1, passes under Wine 8.0).
 """
 
 SOURCE = """/**
@@ -137,7 +148,7 @@ CU_TestInfo suite_s[]""")
 
     def test_id_defined_twice(self):
         self.fx.edit("spec/a.md", "\\anchor IOCP-A-3\n**IOCP-A-3**", "\\anchor IOCP-A-1\n**IOCP-A-1**")
-        self.assertFails("spec/a.md:11: IOCP-A-1: defined twice (first at spec/a.md:3)")
+        self.assertFails("spec/a.md:13: IOCP-A-1: defined twice (first at spec/a.md:3)")
 
     def test_matrix_test_not_in_runner(self):
         self.fx.edit("registered.tsv", "s\tIOCP-A-1\n", "")
@@ -154,15 +165,63 @@ CU_TestInfo suite_s[]""")
     def test_moved_function_makes_csv_stale(self):
         self.fx.edit("src/a.c", "/**\n", "\n\n/**\n")
         self.assertFails("differs from the annotations", "+IOCP-A-1,invariant,Sec,L10-12,fn a,"
-                         "spec/a.md:3,a,src/a.c:7-9,s,IOCP-A-1,test_a_1,")
+                         "spec/a.md:3,upstream,")
+
+    def test_requirement_without_evidence(self):
+        self.fx.edit("spec/a.md", "<br>evidence: *upstream* · [iocp.rs L10-12]", "[iocp.rs L10-12]")
+        self.assertFails("spec/a.md:3: IOCP-A-1: no evidence line")
+
+    def test_unknown_evidence_kind(self):
+        self.fx.edit("spec/a.md", "*upstream* · [iocp.rs L10-12]", "*folklore* · [iocp.rs L10-12]")
+        self.assertFails("spec/a.md:3: IOCP-A-1: evidence kind 'folklore' is not one of")
+
+    def test_os_requirement_needs_os_evidence(self):
+        self.fx.files["spec/os.md"] = OS_SPEC.replace(
+            "*observed on Wine only* · `tests/t.c`", "*upstream* · https://github.com/tokio-rs/mio/blob/v1.1.0/x `tests/t.c`")
+        self.fx.files["src/a.c"] = self.fx.files["src/a.c"].replace(" * @satisfies{IOCP-A-2}", " * @satisfies{IOCP-A-2}\n * @satisfies{OS-B-1}")
+        self.fx.write()
+        self.assertFails("IOCP", "OS-B-1: an OS requirement needs OS evidence")
+
+    def test_evidence_must_cite_its_source(self):
+        self.fx.edit("spec/a.md", "*upstream* · [iocp.rs L10-12]", "*documented* · [iocp.rs L10-12]")
+        self.assertFails("IOCP-A-1: 'documented' evidence must cite a Microsoft Learn page")
+
+    def test_model_choice_needs_a_reason(self):
+        self.fx.edit("spec/a.md", "*upstream* · [iocp.rs L10-12]", "*model's choice* · [iocp.rs L10-12]")
+        self.assertFails("IOCP-A-1: 'model's choice' evidence must cite the reason")
+
+    def test_evidence_citing_a_missing_file(self):
+        self.fx.edit("spec/a.md", "(https://github.com/tokio-rs/mio/blob/v1.1.0/src/sys/windows/iocp.rs#L10-L12)",
+                     "(https://github.com/tokio-rs/mio/blob/v1.1.0/src/sys/windows/iocp.rs#L10-L12), `tests/gone.c`")
+        self.assertFails("IOCP-A-1: evidence cites tests/gone.c, which is not in the repository")
+
+    def test_c_api_requirement_has_no_upstream_range(self):
+        self.fx.edit("spec/a.md", "*upstream* · [iocp.rs L10-12]", "*C API* · [iocp.rs L10-12]")
+        self.assertFails("IOCP-A-1: a 'C API' requirement, and only one, has no upstream range")
+
+    def test_citation_outside_the_repository(self):
+        self.fx.edit("src/a.c", "/**\n", "/* see ../shared/research/notes.md */\n/**\n")
+        self.assertFails("src/a.c:1: cites '../', outside the repository")
+
+    def test_without_design_document_says_so(self):
+        r = subprocess.run([sys.executable, TOOL, "--root", self.fx.root, "--registered",
+                            os.path.join(self.fx.root, "registered.tsv"), "--check",
+                            os.path.join(self.fx.root, "traceability.csv")],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("design-document ranges NOT checked", r.stdout)
+
+    def test_missing_design_document_fails(self):
+        os.remove(os.path.join(self.fx.root, "seed.txt"))
+        self.assertFails("seed.txt: design document not found")
 
     def test_lines_outside_the_file(self):
         self.fx.edit("spec/a.md", "mio: L1-2", "mio: L280-290")
-        self.assertFails("spec/a.md:11: IOCP-A-3: mio lines L280-290 outside L1-282")
+        self.assertFails("spec/a.md:13: IOCP-A-3: mio lines L280-290 outside L1-282")
 
     def test_lines_disagree_with_design_document(self):
-        self.fx.edit("spec/a.md", "seed: Sec · mio: L10-12 · rust: `fn a`\n\n\\anchor IOCP-A-2",
-                     "seed: Sec · mio: L13-14 · rust: `fn a`\n\n\\anchor IOCP-A-2")
+        self.fx.edit("spec/a.md", "seed: Sec · mio: L10-12 · rust: `fn a`\n<br>evidence: *upstream* · [iocp.rs L10-12]",
+                     "seed: Sec · mio: L13-14 · rust: `fn a`\n<br>evidence: *upstream* · [iocp.rs L10-12]")
         self.assertFails("spec/a.md:3: IOCP-A-1: mio lines L13-14 disagree with the design "
                          "document's range for 'a' in 'Sec' (L10-12)")
 

@@ -19,15 +19,36 @@ import re
 import sys
 
 COLUMNS = ["req_id", "kind", "seed_section", "mio_lines", "rust_item", "spec_location",
+           "evidence_kind", "evidence",
            "c_symbol", "c_location", "cunit_suite", "cunit_test", "cunit_function", "text_sha256"]
 KINDS = ("invariant", "descriptive", "not code")
+# What a requirement rests on.  The first four are claims about the OS
+# (every requirement of spec/os.md has one); `upstream` is mio's own code,
+# `C API` a rule only the C translation adds (it has no upstream range).
+OS_EVIDENCE = ("documented", "observed on Windows", "observed on Wine only", "model's choice")
+EVIDENCE_KINDS = OS_EVIDENCE + ("upstream", "C API")
+# The source each kind must cite, by the address it must contain.
+EVIDENCE_NEEDS = {
+    "documented": ("https://learn.microsoft.com/", "a Microsoft Learn page"),
+    "observed on Windows": ("https://gitlab.winehq.org/wine/wine/-/blob/wine-",
+                            "a Wine conformance test at a named Wine release"),
+    "observed on Wine only": ("`tests/", "a test of this project that runs under Wine"),
+    "model's choice": ("Why:", "the reason for the choice ('Why: ...')"),
+    "upstream": ("https://github.com/tokio-rs/mio/blob/v1.1.0/", "a line range of mio 1.1.0"),
+    "C API": ("", ""),
+}
+REPO_PATH = re.compile(r"`((?:src|tests|spec|docs)/[^`\s]+?)(?::\d+(?:-\d+)?)?`")
+# A citation of something outside the repository: a relative path out of it,
+# or the team's shared folder, which an auditor's clone does not have.
+OUTSIDE = re.compile(r"\.\./|\bshared/(?:seed|upstream|research)|win32-iocp-semantics|wine-probes")
 UPSTREAM_LINES = 282
 SEED_FILE = "000_5e099f9ce9e4d71f.txt"
 
 ANCHOR = re.compile(r"^\\anchor ((?:IOCP|OS)-[A-Z]+-\d+)\s*$")
 SENTENCE = re.compile(r"^\*\*([A-Z]+-[A-Z]+-\d+)\*\* (.+)$")
 ATTRS = re.compile(r"^<br>\*(invariant|descriptive|not code)\* · seed: (.+?) · "
-                   r"mio: L(\d+)-(\d+) · rust: `([^`]+)`\s*$")
+                   r"mio: (?:L(\d+)-(\d+)|—) · rust: (?:`([^`]+)`|—)\s*$")
+EVIDENCE = re.compile(r"^<br>evidence: \*([^*]+)\* · (.+)$")
 SEED_HEADING = re.compile(r"^(#{2,3}) (.+?)(?: \(L\d+(?:-\d+)?\))?\s*$")
 SEED_RANGE = re.compile(r"\(L(\d+)(?:-(\d+))?\)")
 SEED_NAME = re.compile(r"`(\w+)")
@@ -61,6 +82,7 @@ def files_under(root, sub, exts):
 
 
 def read_spec(root, problems):
+    """{ID: requirement} from spec/*.md: sentence, attributes and evidence."""
     reqs = {}
     for path in files_under(root, "spec", (".md",)):
         lines = open(path, encoding="utf-8").read().split("\n")
@@ -71,21 +93,58 @@ def read_spec(root, problems):
             rid, where = m.group(1), f"{rel(path, root)}:{i + 1}"
             s = SENTENCE.match(lines[i + 1]) if i + 1 < len(lines) else None
             a = ATTRS.match(lines[i + 2]) if i + 2 < len(lines) else None
+            e = EVIDENCE.match(lines[i + 3]) if i + 3 < len(lines) else None
             if not s or s.group(1) != rid or not a:
                 problems.add(where, rid, "anchor not followed by '**ID** sentence' and the attribute line")
                 continue
             if rid in reqs:
                 problems.add(where, rid, f"defined twice (first at {reqs[rid]['spec_location']})")
                 continue
-            first, last = int(a.group(3)), int(a.group(4))
-            if not 1 <= first <= last <= UPSTREAM_LINES:
+            first, last = (int(a.group(3)), int(a.group(4))) if a.group(3) else (0, 0)
+            if a.group(3) and not 1 <= first <= last <= UPSTREAM_LINES:
                 problems.add(where, rid, f"mio lines L{first}-{last} outside L1-{UPSTREAM_LINES}")
             reqs[rid] = {
                 "req_id": rid, "kind": a.group(1), "seed_section": a.group(2),
-                "mio_lines": f"L{first}-{last}", "first": first, "last": last,
-                "rust_item": a.group(5), "spec_location": where, "text": s.group(2),
+                "mio_lines": f"L{first}-{last}" if a.group(3) else "—", "first": first, "last": last,
+                "rust_item": a.group(5) or "—", "spec_location": where, "text": s.group(2),
+                "evidence_kind": e.group(1) if e else "", "evidence": e.group(2) if e else "",
                 "impl": [], "tests": []}
+            check_evidence(root, reqs[rid], path.endswith("os.md"), problems)
     return reqs
+
+
+def check_evidence(root, r, os_layer, problems):
+    """Every requirement names its evidence and its kind; an OS claim one of the four OS kinds."""
+    rid, where, kind, text = r["req_id"], r["spec_location"], r["evidence_kind"], r["evidence"]
+    if not kind:
+        problems.add(where, rid, "no evidence line ('<br>evidence: *kind* · source') after the attributes")
+        return
+    if kind not in EVIDENCE_KINDS:
+        problems.add(where, rid, f"evidence kind '{kind}' is not one of: {', '.join(EVIDENCE_KINDS)}")
+        return
+    if os_layer and kind not in OS_EVIDENCE:
+        problems.add(where, rid, f"an OS requirement needs OS evidence ({', '.join(OS_EVIDENCE)}), not '{kind}'")
+    if (kind == "C API") != (r["mio_lines"] == "—"):
+        problems.add(where, rid, "a 'C API' requirement, and only one, has no upstream range ('mio: —')")
+    needle, what = EVIDENCE_NEEDS[kind]
+    if needle not in text:
+        problems.add(where, rid, f"'{kind}' evidence must cite {what}")
+    for cited in REPO_PATH.findall(text):
+        if not os.path.exists(os.path.join(root, cited)):
+            problems.add(where, rid, f"evidence cites {cited}, which is not in the repository")
+
+
+def check_outside_citations(root, problems):
+    """Nothing in the spec, the docs, the code or the tests cites a path outside the repository."""
+    for sub in ("spec", "docs", "src", "tests"):
+        for path in files_under(root, sub, (".md", ".c", ".h", ".py", ".sh", "Doxyfile")):
+            if os.path.abspath(path) == os.path.abspath(__file__):
+                continue
+            for i, line in enumerate(open(path, encoding="utf-8")):
+                m = OUTSIDE.search(line)
+                if m:
+                    problems.add(f"{rel(path, root)}:{i + 1}", None,
+                                 f"cites '{m.group(0)}', outside the repository; cite a public source")
 
 
 def read_seed(path):
@@ -107,7 +166,7 @@ def check_seed(reqs, seed, problems):
     """Each cited range lies inside the design document's range for the same item."""
     for rid, r in reqs.items():
         entries = seed.get(r["seed_section"])
-        if r["seed_section"] == "—" or not entries:
+        if r["seed_section"] == "—" or not entries or r["mio_lines"] == "—":
             continue
         fn = RUST_FN.search(r["rust_item"])
         named = [e for e in entries if fn and fn.group(1) in e[0]]
@@ -255,6 +314,7 @@ def render(reqs):
         r = reqs[rid]
         w.writerow([
             rid, r["kind"], r["seed_section"], r["mio_lines"], r["rust_item"], r["spec_location"],
+            r["evidence_kind"], r["evidence"],
             ";".join(s for s, _ in r["impl"]), ";".join(l for _, l in r["impl"]),
             ";".join(t[0] for t in r["tests"]), ";".join(t[1] for t in r["tests"]),
             ";".join(t[2] for t in r["tests"]),
@@ -272,7 +332,9 @@ def main():
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
     ap.add_argument("--registered", required=True, help="output of `runner --list`")
-    ap.add_argument("--seed", help="the design document (default: ../shared/seed/ beside the root)")
+    ap.add_argument("--seed", help="the design document; without it its line ranges go unchecked, "
+                    "and the summary says so")
+    ap.add_argument("--status", help="also write the summary line to this file (for the report and the docs)")
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", metavar="CSV")
     mode.add_argument("--check", metavar="CSV")
@@ -284,14 +346,15 @@ def main():
     verifies, registered = read_tests(args.root, reqs, problems)
     link_tests(reqs, verifies, registered, read_runner_list(args.registered), problems)
     check_coverage(reqs, problems)
-    seed_path = args.seed or os.path.join(args.root, "..", "shared", "seed", SEED_FILE)
-    seed_note = "seed ranges checked"
-    if os.path.exists(seed_path):
-        check_seed(reqs, read_seed(seed_path), problems)
-    elif args.seed:
-        problems.add(args.seed, None, "design document not found")
+    check_outside_citations(args.root, problems)
+    if not args.seed:
+        seed_note = "design-document ranges NOT checked: no design document given (SEED=...)"
+    elif os.path.exists(args.seed):
+        check_seed(reqs, read_seed(args.seed), problems)
+        seed_note = f"design-document ranges checked against {os.path.basename(args.seed)}"
     else:
-        seed_note = f"seed ranges NOT checked: design document not found at {seed_path}"
+        seed_note = ""
+        problems.add(args.seed, None, "design document not found")
     text = render(reqs)
 
     if args.write:
@@ -316,8 +379,14 @@ def main():
             print(f"trace: {p}", file=sys.stderr)
         print(f"trace: FAILED with {len(problems.items)} problem(s); {summary}", file=sys.stderr)
         return 1
-    print(f"trace: OK; {summary}; "
-          f"{sum(len(r['tests']) for r in reqs.values())} tests, one per invariant; {seed_note}")
+    evidence = ", ".join(f"{sum(1 for r in reqs.values() if r['evidence_kind'] == k)} {k}"
+                         for k in EVIDENCE_KINDS)
+    line = (f"trace: OK; {summary}; {sum(len(r['tests']) for r in reqs.values())} tests, "
+            f"one per invariant; evidence: {evidence}; {seed_note}")
+    print(line)
+    if args.status:
+        with open(args.status, "w", encoding="utf-8") as f:
+            f.write(line + "\n")
     return 0
 
 

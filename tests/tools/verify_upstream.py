@@ -56,7 +56,8 @@ def main():
     lines = data.decode("utf-8", errors="replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    rows = list(csv.DictReader(open(args.csv, encoding="utf-8")))
+    # Requirements only the C API adds cite no upstream lines ("—").
+    rows = [r for r in csv.DictReader(open(args.csv, encoding="utf-8")) if r["mio_lines"] != "—"]
     problems = [p for p in (row_problem(r, lines) for r in rows) if p]
 
     if actual != expected:
