@@ -137,6 +137,8 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @param removed Receives how many statuses were dequeued (0 on any error).
  * @return 0, or the OS error: 258 on timeout, 87 for NULL arguments.
  *
+ * Safe to call from many threads at once, with posts in between (IOCP-CP-2):
+ * the module keeps no state, and the OS makes the port handle shareable.
  * The length is clamped, not truncated, to a ULONG; the OS, not the
  * module, rejects a zero length.  The wait is never alertable.  Where mio
  * slices `&mut list[..removed]`, which panics if the OS claims more entries
@@ -160,6 +162,7 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @satisfies{IOCP-GM-12}
  * @satisfies{IOCP-GM-13}
  * @satisfies{IOCP-TEST-2}
+ * @satisfies{IOCP-CP-2}
  */
 /* [snippet-get_many] */
 uint32_t mio_completion_port_get_many(const mio_completion_port *self,
@@ -185,6 +188,7 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
  * @return 0, or the OS error (87 if @p self is NULL).
  *
  * Internal is not a parameter of PostQueuedCompletionStatus, so it is lost.
+ * Safe to call from many threads at once (IOCP-CP-2), as get_many is.
  *
  * @seed{Key Types/CompletionPort}
  * @mio{132,147}
@@ -194,6 +198,7 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
  * @satisfies{IOCP-POST-3}
  * @satisfies{IOCP-POST-4}
  * @satisfies{IOCP-POST-5}
+ * @satisfies{IOCP-CP-2}
  */
 /* [snippet-post] */
 uint32_t mio_completion_port_post(const mio_completion_port *self,

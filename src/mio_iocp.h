@@ -41,7 +41,6 @@
  * (mio_completion_port_close()) is the one operation that must not race the
  * others on the same struct: in Rust, Drop cannot run while a borrow lives.
  * @satisfies{IOCP-CP-1}
- * @satisfies{IOCP-CP-2}
  * @satisfies{IOCP-TEST-1}
  */
 typedef struct mio_completion_port {

@@ -200,8 +200,9 @@ CU_TestInfo suite_s[]""")
         self.assertFails("IOCP-A-1: a 'C API' requirement, and only one, has no upstream range")
 
     def test_citation_outside_the_repository(self):
-        self.fx.edit("src/a.c", "/**\n", "/* see ../shared/research/notes.md */\n/**\n")
-        self.assertFails("src/a.c:1: cites '../', outside the repository")
+        outside = "." + "./sha" + "red/notes.md"  # spelt apart: this file must not cite it
+        self.fx.edit("src/a.c", "/**\n", f"/* see {outside} */\n/**\n")
+        self.assertFails("src/a.c:1: cites '.' + './', outside the repository".replace("' + '", ""))
 
     def test_without_design_document_says_so(self):
         r = subprocess.run([sys.executable, TOOL, "--root", self.fx.root, "--registered",
