@@ -136,6 +136,11 @@ void support_untrack(HANDLE handle) {
   }
 }
 
+BOOL support_close_handle(HANDLE handle) {
+  support_untrack(handle);
+  return CloseHandle(handle);
+}
+
 mio_completion_port support_port(uint32_t threads) {
   mio_completion_port port = {NULL};
   CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(threads, &port), 0);

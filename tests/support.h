@@ -97,6 +97,13 @@ uint32_t support_close(mio_completion_port *port);
 HANDLE support_track(HANDLE handle);
 
 /**
+ * @brief Closes a tracked handle in the middle of a test and stops tracking it.
+ * @param handle The handle.
+ * @return What CloseHandle() returned.
+ */
+BOOL support_close_handle(HANDLE handle);
+
+/**
  * @brief Stops tracking @p handle (it was closed or given away).
  * @param handle The handle.
  */

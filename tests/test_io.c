@@ -96,8 +96,7 @@ void test_os_io_2(void) {
   static char buf[64];
   HANDLE a, b;
   mio_completion_port port = associated_pair(&a, &b, 1);
-  support_untrack(b);
-  CU_ASSERT_TRUE(CloseHandle(b));
+  CU_ASSERT_TRUE(support_close_handle(b));
   CU_ASSERT_FALSE(ReadFile(a, buf, sizeof buf, NULL, &r));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_BROKEN_PIPE);
   mio_completion_status s;
@@ -112,8 +111,7 @@ void test_os_io_3(void) {
   static char buf[8];
   HANDLE a, b;
   support_pipe_pair(&a, &b);
-  support_untrack(a);
-  CU_ASSERT_TRUE(CloseHandle(a));
+  CU_ASSERT_TRUE(support_close_handle(a));
   CU_ASSERT_FALSE(ReadFile(a, buf, sizeof buf, NULL, &r));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
   CU_ASSERT_FALSE(WriteFile(a, buf, sizeof buf, NULL, &r));
@@ -127,8 +125,7 @@ void test_os_io_4(void) {
   HANDLE a, b;
   mio_completion_port port = associated_pair(&a, &b, 0x5E);
   read_pending(a, buf, sizeof buf, &r);
-  support_untrack(a);
-  CU_ASSERT_TRUE(CloseHandle(a));
+  CU_ASSERT_TRUE(support_close_handle(a));
   mio_completion_status s;
   size_t n = 0;
   CU_ASSERT_EQUAL_FATAL(poll_now(&port, &s, &n), 0); /* queued when CloseHandle returned */
@@ -144,8 +141,7 @@ void test_os_io_5(void) {
   HANDLE a, b;
   mio_completion_port port = associated_pair(&a, &b, 0x77);
   read_pending(a, buf, sizeof buf, &r);
-  support_untrack(b);
-  CU_ASSERT_TRUE(CloseHandle(b));
+  CU_ASSERT_TRUE(support_close_handle(b));
   mio_completion_status s;
   CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1); /* get_many succeeds: 0 */
   CU_ASSERT_EQUAL(mio_completion_status_token(&s), 0x77);
@@ -166,8 +162,7 @@ void test_os_io_6(void) {
   CU_ASSERT_EQUAL((DWORD)r.Internal, 0);
   CU_ASSERT_EQUAL(r.InternalHigh, 4);
   read_pending(a, buf, sizeof buf, &r);
-  support_untrack(b);
-  CU_ASSERT_TRUE(CloseHandle(b));
+  CU_ASSERT_TRUE(support_close_handle(b));
   CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1);
   CU_ASSERT_EQUAL((DWORD)r.Internal, (DWORD)mio_completion_status_entry(&s)->Internal);
   CU_ASSERT_EQUAL((DWORD)r.Internal, STATUS_PIPE_BROKEN);
@@ -179,8 +174,7 @@ void test_os_io_7(void) {
   static OVERLAPPED w;
   HANDLE a, b;
   mio_completion_port port = associated_pair(&a, &b, 7);
-  support_untrack(b);
-  CU_ASSERT_TRUE(CloseHandle(b));
+  CU_ASSERT_TRUE(support_close_handle(b));
   memset(&w, 0, sizeof w);
   CU_ASSERT_FALSE(WriteFile(a, "lost", 4, NULL, &w));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
@@ -197,8 +191,7 @@ void test_os_io_8(void) {
   DWORD done = 0xdeadbeef;
   support_pipe_pair(&a, &b);
   CU_ASSERT_TRUE(WriteFile(b, "abc", 3, &done, NULL));
-  support_untrack(b);
-  CU_ASSERT_TRUE(CloseHandle(b));
+  CU_ASSERT_TRUE(support_close_handle(b));
   memset(&r, 0, sizeof r);
   done = 0xdeadbeef;
   CU_ASSERT_TRUE(ReadFile(a, buf, 0, &done, &r)); /* data remains: done at once */
