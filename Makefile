@@ -25,7 +25,7 @@ SUITE_SRC  := tests/runner.c tests/support.c tests/test_status.c tests/test_port
               tests/test_get_many.c tests/test_post.c tests/test_duration.c tests/test_crate.c \
               tests/test_os.c tests/test_io.c tests/test_threads.c
 LIB_SRC  := $(MODULE_SRC) $(MODEL_SRC)
-TEST_SRC := $(SUITE_SRC) tests/substrate_model.c tests/test_model.c
+TEST_SRC := $(SUITE_SRC) tests/substrate_model.c tests/test_model.c tests/test_resources.c
 HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/support.h
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -10,11 +10,13 @@
 
 #include "support.h"
 
-/** The model's own tests (test_model.c). */
-extern CU_TestInfo suite_model[];
+/** The model's own tests: its call (test_model.c), its resources (test_resources.c). */
+extern CU_TestInfo suite_model[], suite_resources[];
 
 CU_SuiteInfo support_substrate_suites[] = {
-    {"model", NULL, NULL, support_setup, support_teardown, suite_model}, CU_SUITE_INFO_NULL};
+    {"model", NULL, NULL, support_setup, support_teardown, suite_model},
+    {"resources", NULL, NULL, support_setup, support_teardown, suite_resources},
+    CU_SUITE_INFO_NULL};
 
 support_substrate_kind support_substrate(void) { return SUBSTRATE_MODEL; }
 
@@ -51,4 +53,10 @@ void support_disarm_faults(void) {
 int support_inject_overcount(void) {
   iocp_model_inject_fault(IOCP_MODEL_FAULT_OVERCOUNT, 1);
   return 1;
+}
+
+long support_open_handles(void) {
+  iocp_model_stats_t stats;
+  iocp_model_stats(&stats);
+  return (long)stats.handles_open;
 }

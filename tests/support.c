@@ -20,6 +20,7 @@
 
 static HANDLE tracked[MAX_TRACKED];
 static int ntracked;
+static long open_at_setup; /* handles open when the test began */
 
 /* The watchdog ends the run if one test outlives WATCHDOG_SECONDS, so that a
  * broken wake-up fails the suite instead of hanging it. */
@@ -113,11 +114,18 @@ void support_setup(void) {
   watchdog_step(test != NULL ? test->pName : "?");
   ntracked = 0;
   support_disarm_faults();
+  open_at_setup = support_open_handles();
 }
 
+/* As wepoll's tests do: a test must close what it opened, or hand it to
+ * tear-down; a handle left behind fails the test that leaked it. */
 void support_teardown(void) {
   support_disarm_faults();
   while (ntracked > 0) CloseHandle(tracked[--ntracked]);
+  long open = support_open_handles();
+  if (open != open_at_setup) fprintf(stderr, "\nleak check: %ld handles open after the test, %ld before\n",
+                                     open, open_at_setup);
+  CU_ASSERT_EQUAL(open, open_at_setup);
   watchdog_step(NULL);
 }
 

@@ -64,11 +64,20 @@ void support_not_applicable(const char *why);
  */
 unsigned support_write_notes(FILE *out);
 
-/** @brief Per-test set-up: nothing is tracked, no fault is armed. */
+/** @brief Per-test set-up: nothing is tracked, no fault is armed, open handles counted. */
 void support_setup(void);
 
-/** @brief Per-test tear-down: disarms every fault, closes every tracked handle. */
+/**
+ * @brief Per-test tear-down: disarms every fault, closes every tracked handle,
+ *        and fails the test if it left a handle open (where the substrate can tell).
+ */
 void support_teardown(void);
+
+/**
+ * @brief How many handles the substrate has open, for leak checks.
+ * @return The count, or -1 if the substrate cannot tell (Win32).
+ */
+long support_open_handles(void);
 
 /** @brief Ends the watchdog that stops a run whose test hangs; call before exit. */
 void support_watchdog_stop(void);

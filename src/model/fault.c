@@ -1,39 +1,90 @@
 /**
  * @file fault.c
- * @brief The model's fault injection for tests, and its allocator.
+ * @brief The model's fault injection for tests, its allocator, and its figures.
  *
  * Windows takes ports and packets from the kernel pool and fails with
  * ERROR_NO_SYSTEM_RESOURCES when the pool is exhausted; the model also needs
  * descriptors and a thread for file handles.  Tests reach each of those
  * failure paths by arming a countdown per kind of fault; disarmed, a check
- * costs one relaxed load.
+ * costs one relaxed load.  While a kind is armed, every place that makes an
+ * attempt of it is recorded, so a test can tell how many sites it reached.
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
+/** Distinct sites the record can hold; more than the model has. */
+#define MAX_SITES 64
+
 static atomic_uint countdown[IOCP_MODEL_FAULT_KINDS]; /* 0: disarmed; n: the n-th attempt fails */
+
+static struct {
+  pthread_mutex_t lock;
+  const char *site[MAX_SITES];
+  unsigned sites, injected;
+} reached = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
   if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS)
     atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
 }
 
-int model__fault(iocp_model_fault fault) {
-  assert((unsigned)fault < IOCP_MODEL_FAULT_KINDS);
-  unsigned n = atomic_load_explicit(&countdown[fault], memory_order_relaxed);
+/* Notes an attempt made while armed, and whether it was made to fail. */
+static void record(const char *site, int failed) {
+  pthread_mutex_lock(&reached.lock);
+  unsigned i = 0;
+  while (i < reached.sites && strcmp(reached.site[i], site) != 0) i++;
+  if (i == reached.sites && i < MAX_SITES) reached.site[reached.sites++] = site;
+  reached.injected += (unsigned)failed;
+  pthread_mutex_unlock(&reached.lock);
+}
+
+/* Counts one attempt against one countdown; 1 if it is the armed one. */
+static int count_down(atomic_uint *c, const char *site) {
+  unsigned n = atomic_load_explicit(c, memory_order_relaxed);
   while (n != 0) {
-    if (atomic_compare_exchange_weak_explicit(&countdown[fault], &n, n - 1, memory_order_relaxed,
-                                              memory_order_relaxed))
+    if (atomic_compare_exchange_weak_explicit(c, &n, n - 1, memory_order_relaxed,
+                                              memory_order_relaxed)) {
+      record(site, n == 1);
       return n == 1;
+    }
   }
   return 0;
 }
 
-void *model__malloc(size_t size) {
-  return model__fault(IOCP_MODEL_FAULT_ALLOCATION) ? NULL : malloc(size);
+/**
+ * Every attempt to get memory, a descriptor or a thread passes here first,
+ * and each caller undoes what it did before reporting the failure.
+ * @satisfies{OS-FAULT-1}
+ */
+int model__fault_at(iocp_model_fault fault, const char *site) {
+  assert((unsigned)fault < IOCP_MODEL_FAULT_RESOURCE);
+  int fail = count_down(&countdown[fault], site);
+  if (fault != IOCP_MODEL_FAULT_OVERCOUNT)
+    fail |= count_down(&countdown[IOCP_MODEL_FAULT_RESOURCE], site);
+  return fail;
 }
 
-void *model__realloc(void *ptr, size_t size) {
-  return model__fault(IOCP_MODEL_FAULT_ALLOCATION) ? NULL : realloc(ptr, size);
+void *model__malloc_at(size_t size, const char *site) {
+  return model__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : malloc(size);
+}
+
+void *model__realloc_at(void *ptr, size_t size, const char *site) {
+  return model__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : realloc(ptr, size);
+}
+
+void model__fault_stats(unsigned *sites, unsigned *injected) {
+  pthread_mutex_lock(&reached.lock);
+  *sites = reached.sites;
+  *injected = reached.injected;
+  pthread_mutex_unlock(&reached.lock);
+}
+
+void iocp_model_stats(iocp_model_stats_t *out) {
+  if (out == NULL) return;
+  model__handle_stats(&out->handles_open, &out->table_slots);
+  out->io_threads = model__io_running();
+  model__fault_stats(&out->fault_sites, &out->faults_injected);
 }

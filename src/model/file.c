@@ -56,7 +56,8 @@ struct model__file {
   struct model__object *port; /* NULL until associated */
   ULONG_PTR key;
   struct queue reads, writes;
-  int watched; /* the descriptor is in the I/O thread's set */
+  int watched;     /* the descriptor is in the I/O thread's set: an overlapped handle */
+  unsigned events; /* what the I/O thread waits for on it */
   int closed;
   unsigned calls; /* calls using `fd` outside the lock */
 };
@@ -85,6 +86,7 @@ static struct model__file *file_get(HANDLE handle) {
  *
  * @satisfies{OS-FILE-1}
  * @satisfies{OS-FILE-3}
+ * @satisfies{OS-FAULT-1}
  */
 HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   if (fd < 0 || (flags & ~FILE_FLAG_OVERLAPPED) != 0) {
@@ -103,10 +105,14 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   file->link.obj = &file->hdr;
   pthread_mutex_init(&file->lock, NULL);
   DWORD error = model__io_hold();
-  HANDLE handle = error == 0 ? model__handle_insert(&file->hdr) : NULL;
+  int held = error == 0;
+  if (held && (flags & FILE_FLAG_OVERLAPPED) && !(file->watched = model__io_add(&file->link, fd)))
+    error = ERROR_NO_SYSTEM_RESOURCES;
+  HANDLE handle = error == 0 ? model__handle_insert(&file->hdr) : NULL; /* or 1450 */
   if (handle == NULL) {
-    if (error == 0) model__io_drop(NULL);
-    else SetLastError(error);
+    if (file->watched) model__io_forget(fd); /* the thread never saw it: no reference to drop */
+    if (held) model__io_drop(NULL);
+    if (error != 0) SetLastError(error);
     pthread_mutex_destroy(&file->lock);
     free(file);
     return NULL;
@@ -229,11 +235,14 @@ static struct request *pop(struct queue *q) {
   return r;
 }
 
-/* Tells the I/O thread which directions still have requests waiting. */
+/* Tells the I/O thread which directions have requests waiting.  The watch
+ * is edge-triggered, so a quiet descriptor whose peer hangs up wakes the
+ * thread once, not on every turn; a change of events rechecks readiness. */
 static void watch(struct model__file *file) {
   unsigned events = (file->reads.head ? EPOLLIN : 0u) | (file->writes.head ? EPOLLOUT : 0u);
-  model__io_watch(&file->link, file->fd, events, file->watched);
-  file->watched = 1;
+  if (events == file->events) return;
+  model__io_watch(&file->link, file->fd, events | EPOLLET);
+  file->events = events;
 }
 
 /* Moves waiting requests of one direction forward; call with the file locked. */
@@ -312,21 +321,24 @@ static BOOL transfer_sync(struct model__file *file, int writing, char *buf, DWOR
   return TRUE;
 }
 
-/* The overlapped request: complete now, fail now, or pend. */
+/* The overlapped request: complete now, fail now, or pend.  Its packet and
+ * its memory are had first, so that once bytes have moved it cannot fail. */
 static DWORD start(struct model__file *file, int writing, char *buf, DWORD len, LPDWORD out,
                    LPOVERLAPPED ov) {
   struct queue *q = writing ? &file->writes : &file->reads;
   if (file->closed) return ERROR_INVALID_HANDLE;
   if (file->port != NULL && !model__port_reserve(file->port, 1)) return ERROR_NO_SYSTEM_RESOURCES;
-  ssize_t n = q->head != NULL ? 0 : transfer(file->fd, writing, buf, len);
+  struct request *r = model__malloc(sizeof *r);
+  ssize_t n = r == NULL || q->head != NULL ? 0 : transfer(file->fd, writing, buf, len);
   DWORD done = n > 0 ? moved(len, n) : 0;
   if (n > 0 && (!writing || done == len)) {
+    free(r);
     complete(file, ov, 0, done);
     if (out != NULL) *out = done;
     return 0;
   }
-  struct request *r = n >= 0 ? model__malloc(sizeof *r) : NULL;
-  if (r == NULL) { /* failed now, or no memory to wait: no packet */
+  if (r == NULL || n < 0) { /* no memory to wait, or failed now: no packet */
+    free(r);
     if (file->port != NULL) model__port_unreserve(file->port);
     ov->Internal = n < 0 ? status_of(n, writing) : STATUS_UNSUCCESSFUL;
     return n < 0 ? error_of(status_of(n, writing)) : ERROR_NO_SYSTEM_RESOURCES;
@@ -369,6 +381,7 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  *         complete later; FALSE with another error if it failed (then no packet).
  *
  * @satisfies{OS-IO-1}
+ * @satisfies{OS-FAULT-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-6}
@@ -390,6 +403,7 @@ BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
  * @return As ReadFile().
  *
  * @satisfies{OS-IO-1}
+ * @satisfies{OS-FAULT-1}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-7}

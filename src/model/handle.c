@@ -27,7 +27,8 @@ static struct {
   pthread_rwlock_t lock;
   struct slot *slots;
   uint32_t used, cap, free_head;
-} table = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 0};
+  uint32_t open; /* slots holding an object */
+} table = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 0, 0};
 
 static _Thread_local DWORD last_error;
 
@@ -72,6 +73,7 @@ HANDLE model__handle_insert(struct model__object *obj) {
     goto out;
   }
   table.slots[index].obj = obj;
+  table.open++;
   handle = encode(index, table.slots[index].gen);
 out:
   pthread_rwlock_unlock(&table.lock);
@@ -121,6 +123,7 @@ void model__object_release(struct model__object *obj) {
  * broken pipe (file.c).
  * @satisfies{OS-HANDLE-1}
  * @satisfies{OS-HANDLE-2}
+ * @satisfies{OS-HANDLE-4}
  * @satisfies{OS-CLOSE-1}
  * @satisfies{OS-IO-4}
  * @satisfies{IOCP-GM-10}
@@ -137,12 +140,21 @@ BOOL CloseHandle(HANDLE hObject) {
     s->gen++;
     s->next_free = table.free_head;
     table.free_head = (uint32_t)(s - table.slots) + 1;
+    assert(table.open > 0);
+    table.open--;
   }
   pthread_rwlock_unlock(&table.lock);
   if (obj == NULL) return model__fail(ERROR_INVALID_HANDLE);
   obj->close(obj);
   model__object_release(obj);
   return TRUE;
+}
+
+void model__handle_stats(unsigned *open, unsigned *slots) {
+  pthread_rwlock_rdlock(&table.lock);
+  *open = table.open;
+  *slots = table.cap;
+  pthread_rwlock_unlock(&table.lock);
 }
 
 DWORD GetLastError(void) { return last_error; }

@@ -55,27 +55,66 @@ void model__object_retain(struct model__object *obj);
  */
 void model__object_release(struct model__object *obj);
 
+/** Where a fault can be injected: "file:line" of the attempt. */
+#define MODEL__SITE MODEL__SITE2(__FILE__, __LINE__)
+/** @cond */
+#define MODEL__SITE2(file, line) MODEL__SITE3(file, line)
+#define MODEL__SITE3(file, line) file ":" #line
+/** @endcond */
+
 /**
- * @brief Should this attempt fail?  Counts one attempt of @p fault.
+ * @brief Should this attempt fail?  Counts one attempt of @p fault at @p site.
  * @param fault The kind of attempt.
+ * @param site MODEL__SITE of the caller, recorded while @p fault is armed.
  * @return 1 if iocp_model_inject_fault() armed a failure for this attempt, else 0.
  */
-int model__fault(iocp_model_fault fault);
+int model__fault_at(iocp_model_fault fault, const char *site);
+
+/** model__fault_at() for the caller's own site. */
+#define model__fault(fault) model__fault_at((fault), MODEL__SITE)
 
 /**
  * @brief malloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param size Bytes.
+ * @param site MODEL__SITE of the caller.
  * @return The block, or NULL.
  */
-void *model__malloc(size_t size);
+void *model__malloc_at(size_t size, const char *site);
+
+/** model__malloc_at() for the caller's own site. */
+#define model__malloc(size) model__malloc_at((size), MODEL__SITE)
 
 /**
  * @brief realloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param ptr Block or NULL.
  * @param size Bytes.
+ * @param site MODEL__SITE of the caller.
  * @return The block, or NULL (then @p ptr is untouched).
  */
-void *model__realloc(void *ptr, size_t size);
+void *model__realloc_at(void *ptr, size_t size, const char *site);
+
+/** model__realloc_at() for the caller's own site. */
+#define model__realloc(ptr, size) model__realloc_at((ptr), (size), MODEL__SITE)
+
+/**
+ * @brief The handle table's figures, for iocp_model_stats().
+ * @param open Receives the number of open handles.
+ * @param slots Receives the number of slots allocated.
+ */
+void model__handle_stats(unsigned *open, unsigned *slots);
+
+/**
+ * @brief Whether the I/O thread runs, for iocp_model_stats().
+ * @return 1 or 0.
+ */
+unsigned model__io_running(void);
+
+/**
+ * @brief The fault injection's figures, for iocp_model_stats().
+ * @param sites Receives the number of distinct sites reached while armed.
+ * @param injected Receives the number of faults injected.
+ */
+void model__fault_stats(unsigned *sites, unsigned *injected);
 
 /**
  * @brief Associates the file behind @p file with @p port under @p key.
@@ -139,13 +178,24 @@ void model__io_flush(void);
 void model__io_drop(struct model__io_link *link);
 
 /**
- * @brief Has the I/O thread watch @p fd (the first time, it takes a reference).
+ * @brief Puts @p fd in the I/O thread's watch set, quiet; the thread takes a
+ *        reference to the file.
+ *
+ * Done once, when an overlapped handle is made, because adding takes kernel
+ * memory and may fail: a request, once bytes have moved, must not.
  * @param link The file.
  * @param fd Its descriptor.
- * @param events EPOLLIN and/or EPOLLOUT; 0 keeps it in the set, quiet.
- * @param added Whether @p fd is already in the watch set.
+ * @return 1, or 0 if @p fd could not be added (then no reference was taken).
  */
-void model__io_watch(struct model__io_link *link, int fd, unsigned events, int added);
+int model__io_add(struct model__io_link *link, int fd);
+
+/**
+ * @brief Sets the events the I/O thread waits for on a descriptor it watches.
+ * @param link The file.
+ * @param fd Its descriptor, added with model__io_add().
+ * @param events EPOLLIN and/or EPOLLOUT; 0 keeps it quiet.
+ */
+void model__io_watch(struct model__io_link *link, int fd, unsigned events);
 
 /**
  * @brief Takes @p fd out of the watch set, before it is closed.

@@ -100,12 +100,21 @@ static void close_descriptors(void) {
   io.epfd = io.wakefd = -1;
 }
 
+/* A descriptor of the model's own, or -1 with errno EMFILE when a test made it fail. */
+static int descriptor(int fd_if_no_fault, int fault) {
+  if (!fault) return fd_if_no_fault;
+  if (fd_if_no_fault >= 0) close(fd_if_no_fault);
+  errno = EMFILE;
+  return -1;
+}
+
 /* Creates the thread's descriptors and the thread; 0 or a Win32 error. */
 static DWORD start_thread(void) {
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-  if (model__fault(IOCP_MODEL_FAULT_DESCRIPTOR)) return ERROR_TOO_MANY_OPEN_FILES;
-  io.epfd = epoll_create1(EPOLL_CLOEXEC);
-  io.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  io.epfd = descriptor(epoll_create1(EPOLL_CLOEXEC), model__fault(IOCP_MODEL_FAULT_DESCRIPTOR));
+  if (io.epfd >= 0)
+    io.wakefd = descriptor(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+                           model__fault(IOCP_MODEL_FAULT_DESCRIPTOR));
   DWORD error = 0;
   if (io.epfd < 0 || io.wakefd < 0 || epoll_ctl(io.epfd, EPOLL_CTL_ADD, io.wakefd, &ev) != 0)
     error = errno == EMFILE || errno == ENFILE ? ERROR_TOO_MANY_OPEN_FILES
@@ -158,10 +167,27 @@ void model__io_flush(void) {
   pthread_mutex_unlock(&io.life);
 }
 
-void model__io_watch(struct model__io_link *link, int fd, unsigned events, int added) {
+int model__io_add(struct model__io_link *link, int fd) {
+  struct epoll_event ev = {.events = EPOLLET, .data.ptr = link};
+  if (model__fault(IOCP_MODEL_FAULT_ALLOCATION) || epoll_ctl(io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+    return 0;
+  model__object_retain(link->obj);
+  return 1;
+}
+
+/* Changing the events of a descriptor already in the set takes no memory. */
+void model__io_watch(struct model__io_link *link, int fd, unsigned events) {
   struct epoll_event ev = {.events = events, .data.ptr = link};
-  if (!added) model__object_retain(link->obj);
-  epoll_ctl(io.epfd, added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+  int rc = epoll_ctl(io.epfd, EPOLL_CTL_MOD, fd, &ev);
+  assert(rc == 0);
+  (void)rc;
+}
+
+unsigned model__io_running(void) {
+  pthread_mutex_lock(&io.life);
+  unsigned running = io.users > 0;
+  pthread_mutex_unlock(&io.life);
+  return running;
 }
 
 void model__io_forget(int fd) { epoll_ctl(io.epfd, EPOLL_CTL_DEL, fd, NULL); }

@@ -89,6 +89,7 @@ static HANDLE port_create(void) {
  * @satisfies{OS-ASSOC-2}
  * @satisfies{OS-ASSOC-3}
  * @satisfies{OS-ASSOC-4}
+ * @satisfies{OS-FAULT-1}
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
@@ -192,6 +193,7 @@ static struct waiter *handoff(struct model__port *port, const struct packet *p) 
  * @return TRUE, or FALSE with the last error set.
  *
  * @satisfies{OS-WAIT-1}
+ * @satisfies{OS-FAULT-1}
  * @satisfies{OS-WAIT-2}
  *
  * @mio{132,147}

@@ -15,7 +15,8 @@
  * Two calls are the model's own (lower case, `iocp_model_` prefix):
  * iocp_model_handle_from_fd() gives a file descriptor a HANDLE, and
  * iocp_model_inject_fault() makes an allocation, the I/O thread or a descriptor
- * fail for tests.
+ * fail for tests, and iocp_model_stats() says what the model holds, for leak
+ * checks.
  */
 #ifndef MIO_WIN32_MODEL_H
 #define MIO_WIN32_MODEL_H
@@ -158,6 +159,10 @@ typedef enum {
    *  it wrote, as Wine 8.0 does for a count of 0: lets the module's guard
    *  against such an OS be tested (IOCP-GM-13). */
   IOCP_MODEL_FAULT_OVERCOUNT,
+  /** Any of the first three: the nth attempt to get memory, a thread or a
+   *  descriptor, whichever it is, fails as that kind fails.  For tests that
+   *  fail every site of a call in turn. */
+  IOCP_MODEL_FAULT_RESOURCE,
   IOCP_MODEL_FAULT_KINDS /**< How many kinds there are. */
 } iocp_model_fault;
 
@@ -169,5 +174,21 @@ typedef enum {
  * @param nth Which attempt fails.
  */
 void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth);
+
+/** What the model holds and what fault injection reached: iocp_model_stats(). */
+typedef struct {
+  unsigned handles_open; /**< Handles not yet closed: ports and files. */
+  unsigned table_slots;  /**< Slots the handle table has allocated; it never shrinks. */
+  unsigned io_threads;   /**< 1 while the I/O thread runs (a file handle is open), else 0. */
+  unsigned fault_sites;  /**< Distinct places in the model's code that made an attempt
+                              while a fault of its kind was armed, since the process began. */
+  unsigned faults_injected; /**< Attempts made to fail, since the process began. */
+} iocp_model_stats_t;
+
+/**
+ * @brief Model extension for tests: a snapshot of iocp_model_stats_t.
+ * @param out Receives the figures; nothing happens if it is NULL.
+ */
+void iocp_model_stats(iocp_model_stats_t *out);
 
 #endif

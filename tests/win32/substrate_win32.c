@@ -50,3 +50,5 @@ int support_fail_allocation(unsigned nth) {
 void support_disarm_faults(void) {}
 
 int support_inject_overcount(void) { return 0; }
+
+long support_open_handles(void) { return -1; }

@@ -1,0 +1,426 @@
+/**
+ * @file test_resources.c
+ * @brief Suite resources: the model under exhausted resources, and what it gives back.
+ *
+ * OS-FAULT-1 runs every model call that takes memory, a descriptor or a
+ * thread with the Nth such attempt made to fail, for N = 1, 2, ... until the
+ * call succeeds without reaching the armed attempt, in the manner of
+ * SQLite's malloc tests.  After each failure it checks the error code and
+ * that nothing changed; the ASan and valgrind runs of the suite check that
+ * nothing leaked.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support.h"
+
+/** Distinct fault sites the model has: every site must be reached. */
+#define FAULT_SITE_FLOOR 10
+
+/** One call under test: run() returns 0 or the Win32 error; intact() checks,
+ *  after a failure, that the call changed nothing. */
+struct call {
+  const char *name;
+  DWORD (*run)(void *state);
+  int (*intact)(void *state);
+  void *state;
+};
+
+static iocp_model_stats_t stats(void) {
+  iocp_model_stats_t s;
+  iocp_model_stats(&s);
+  return s;
+}
+
+static unsigned injected_runs; /* failing runs, over the whole test */
+
+/* The exhaustive loop: the nth attempt to get a resource fails, for n = 1, 2,
+ * ... until the call succeeds having made fewer than n attempts. */
+static void exhaust(const struct call *c) {
+  for (unsigned n = 1;; n++) {
+    unsigned before = stats().faults_injected;
+    iocp_model_inject_fault(IOCP_MODEL_FAULT_RESOURCE, n);
+    DWORD error = c->run(c->state);
+    iocp_model_inject_fault(IOCP_MODEL_FAULT_RESOURCE, 0);
+    if (stats().faults_injected == before) { /* a clean run */
+      if (error != 0) fprintf(stderr, "\n%s: failed with %u and no fault\n", c->name, error);
+      CU_ASSERT_EQUAL_FATAL(error, 0);
+      return;
+    }
+    injected_runs++;
+    if (error != ERROR_NO_SYSTEM_RESOURCES && error != ERROR_TOO_MANY_OPEN_FILES)
+      fprintf(stderr, "\n%s: fault at attempt %u gave %u\n", c->name, n, error);
+    CU_ASSERT_FATAL(error == ERROR_NO_SYSTEM_RESOURCES || error == ERROR_TOO_MANY_OPEN_FILES);
+    if (!c->intact(c->state))
+      fprintf(stderr, "\n%s: fault at attempt %u changed state\n", c->name, n);
+    CU_ASSERT_FATAL(c->intact(c->state));
+  }
+}
+
+static int descriptors_open(void) {
+  DIR *d = opendir("/proc/self/fd");
+  int n = 0;
+  if (d == NULL) return -1;
+  while (readdir(d) != NULL) n++;
+  closedir(d);
+  return n - 3; /* ".", ".." and the directory's own descriptor */
+}
+
+static int threads_running(void) {
+  DIR *d = opendir("/proc/self/task");
+  int n = 0;
+  if (d == NULL) return -1;
+  while (readdir(d) != NULL) n++;
+  closedir(d);
+  return n - 2;
+}
+
+/* ---- Ports: creation, until the handle table has grown ---- */
+
+#define MAX_PORTS 600
+
+static struct ports {
+  mio_completion_port port[MAX_PORTS];
+  unsigned n, open_before;
+} ports;
+
+static DWORD port_new(void *state) {
+  struct ports *p = state;
+  p->open_before = stats().handles_open;
+  DWORD error = mio_completion_port_new(0, &p->port[p->n]);
+  if (error == 0) p->n++;
+  return error;
+}
+
+static int port_intact(void *state) {
+  const struct ports *p = state;
+  return stats().handles_open == p->open_before;
+}
+
+/* ---- Posting: until the ring has grown twice, once with its packets wrapped ---- */
+
+static struct posts {
+  mio_completion_port port;
+  uint32_t next, taken; /* the sequence number of the next post; packets taken so far */
+} posts;
+
+static DWORD post_one(void *state) {
+  struct posts *p = state;
+  DWORD error = mio_completion_port_post(&p->port, mio_completion_status_new(p->next, 7, NULL));
+  if (error == 0) p->next++;
+  return error;
+}
+
+/* Takes every packet queued, checking it is the next in sequence; returns how many. */
+static uint32_t take_all(struct posts *p) {
+  mio_completion_status list[16];
+  const mio_duration zero = {0, 0};
+  size_t n = 0;
+  uint32_t taken = 0;
+  while (mio_completion_port_get_many(&p->port, list, 16, &zero, &n) == 0) {
+    for (size_t i = 0; i < n; i++) {
+      CU_ASSERT_EQUAL(mio_completion_status_bytes_transferred(&list[i]), p->taken);
+      p->taken++;
+      taken++;
+    }
+  }
+  return taken;
+}
+
+/* A failed post left the port usable.  What it queued is checked once, at
+ * the end, by take_all(): a packet queued by a failed post would repeat a
+ * sequence number, and one lost by a post that succeeded would leave a gap. */
+static int post_intact(void *state) {
+  struct posts *p = state;
+  return mio_completion_port_as_raw_handle(&p->port) != NULL && stats().handles_open > 0;
+}
+
+/* ---- File handles: the first (the I/O thread starts) and a second ---- */
+
+static struct files {
+  int fds[2], flags;
+  HANDLE h;
+  unsigned open_before;
+  int descriptors_before, threads_before;
+} files;
+
+static DWORD file_new(void *state) {
+  struct files *f = state;
+  f->open_before = stats().handles_open;
+  f->descriptors_before = descriptors_open();
+  f->threads_before = threads_running();
+  f->h = iocp_model_handle_from_fd(f->fds[0], FILE_FLAG_OVERLAPPED);
+  return f->h != NULL ? 0 : GetLastError();
+}
+
+static int file_intact(void *state) {
+  const struct files *f = state;
+  return stats().handles_open == f->open_before && fcntl(f->fds[0], F_GETFL) == f->flags &&
+         descriptors_open() == f->descriptors_before && threads_running() == f->threads_before;
+}
+
+/* ---- Association, with a read already pending; and a port made for a file ---- */
+
+static struct assoc {
+  HANDLE a, b; /* a socket pair; `a` has a read pending */
+  mio_completion_port port;
+  HANDLE made; /* CreateIoCompletionPort(file, NULL): a port made for the file */
+  OVERLAPPED ov;
+  char buf[4];
+  unsigned open_before;
+} assoc;
+
+static DWORD associate(void *state) {
+  struct assoc *s = state;
+  return mio_completion_port_add_handle(&s->port, 5, s->a);
+}
+
+static DWORD create_for_file(void *state) {
+  struct assoc *s = state;
+  s->open_before = stats().handles_open;
+  s->made = CreateIoCompletionPort(s->b, NULL, 9, 0);
+  return s->made != NULL ? 0 : GetLastError();
+}
+
+/* The file is not associated: no packet reaches the port, and a later
+ * association is not refused as a second one. */
+static int assoc_intact(void *state) {
+  const struct assoc *s = state;
+  mio_completion_status list[1];
+  const mio_duration zero = {0, 0};
+  size_t n = 0;
+  return mio_completion_port_get_many(&s->port, list, 1, &zero, &n) == WAIT_TIMEOUT &&
+         s->ov.Internal == 0x103u;
+}
+
+static int made_intact(void *state) {
+  const struct assoc *s = state;
+  return stats().handles_open == s->open_before;
+}
+
+/* ---- Overlapped reads and writes on an associated pair ---- */
+
+static struct io {
+  HANDLE a, b;
+  int fd_b; /* b's descriptor: what is waiting to be read there */
+  mio_completion_port port;
+  OVERLAPPED ov;
+  char in[8];
+  int waiting_before;
+  uint32_t packets; /* queued on the port by the calls that succeeded */
+  int pending;      /* the last read is waiting for data */
+} io;
+
+static int bytes_waiting(int fd) {
+  int n = -1;
+  return ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
+}
+
+/* 0 for a call that completed or pends, else its error. */
+static DWORD io_result(struct io *s, BOOL ok) {
+  if (ok) s->packets++;
+  else if (GetLastError() == ERROR_IO_PENDING) s->pending = 1;
+  else return GetLastError();
+  return 0;
+}
+
+static DWORD io_write(void *state) {
+  struct io *s = state;
+  s->waiting_before = bytes_waiting(s->fd_b);
+  memset(&s->ov, 0, sizeof s->ov);
+  return io_result(s, WriteFile(s->a, "abc", 3, NULL, &s->ov));
+}
+
+static DWORD io_read(void *state) {
+  struct io *s = state;
+  s->waiting_before = bytes_waiting(s->fd_b);
+  memset(&s->ov, 0, sizeof s->ov);
+  return io_result(s, ReadFile(s->b, s->in, sizeof s->in, NULL, &s->ov));
+}
+
+/* No byte moved for a call that failed.  The packets are counted at the end:
+ * exactly one for each call that succeeded, none for those that failed. */
+static int io_intact(void *state) {
+  const struct io *s = state;
+  return bytes_waiting(s->fd_b) == s->waiting_before;
+}
+
+/* Ports, until the handle table has had to grow (a site of its own); then
+ * posts on one of them: 40 in, 30 out, and on until the wrapped ring has grown. */
+static void fault_ports_and_posts(void) {
+  ports.n = 0;
+  unsigned slots = stats().table_slots;
+  struct call new_port = {"mio_completion_port_new", port_new, port_intact, &ports};
+  while (stats().table_slots == slots && ports.n < MAX_PORTS) exhaust(&new_port);
+  CU_ASSERT(stats().table_slots > slots);
+
+  posts = (struct posts){.port = ports.port[0]};
+  struct call post = {"mio_completion_port_post", post_one, post_intact, &posts};
+  for (int i = 0; i < 40; i++) exhaust(&post);
+  mio_completion_status list[30];
+  const mio_duration zero = {0, 0};
+  size_t n = 0;
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_get_many(&posts.port, list, 30, &zero, &n), 0);
+  CU_ASSERT_EQUAL_FATAL(n, 30);
+  posts.taken = 30;
+  for (int i = 0; i < 200; i++) exhaust(&post);
+  CU_ASSERT_EQUAL(take_all(&posts), 210);
+  CU_ASSERT_EQUAL(posts.taken, posts.next);
+  for (unsigned i = 0; i < ports.n; i++) CU_ASSERT_EQUAL(mio_completion_port_close(&ports.port[i]), 0);
+}
+
+/* The first file handle starts the I/O thread; a second one does not. */
+static void fault_files(void) {
+  CU_ASSERT_EQUAL_FATAL(stats().io_threads, 0);
+  int other[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(files.fds), 0);
+  files.flags = fcntl(files.fds[0], F_GETFL);
+  struct call new_file = {"iocp_model_handle_from_fd", file_new, file_intact, &files};
+  exhaust(&new_file);
+  HANDLE first = files.h;
+  other[1] = files.fds[1];
+  CU_ASSERT_EQUAL(stats().io_threads, 1);
+  CU_ASSERT_EQUAL_FATAL(pipe(files.fds), 0);
+  files.flags = fcntl(files.fds[0], F_GETFL);
+  exhaust(&new_file);
+  CU_ASSERT_TRUE(CloseHandle(files.h));
+  CU_ASSERT_TRUE(CloseHandle(first));
+  close(files.fds[1]);
+  close(other[1]);
+  CU_ASSERT_EQUAL(stats().io_threads, 0);
+}
+
+/* Association of a file with a read pending, and a port made for a file. */
+static void fault_association(void) {
+  int pair[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  assoc = (struct assoc){.a = iocp_model_handle_from_fd(pair[0], FILE_FLAG_OVERLAPPED),
+                         .b = iocp_model_handle_from_fd(pair[1], FILE_FLAG_OVERLAPPED)};
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(0, &assoc.port), 0);
+  CU_ASSERT_FALSE(ReadFile(assoc.a, assoc.buf, sizeof assoc.buf, NULL, &assoc.ov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  struct call add = {"mio_completion_port_add_handle", associate, assoc_intact, &assoc};
+  exhaust(&add);
+  struct call made = {"CreateIoCompletionPort(file, NULL)", create_for_file, made_intact, &assoc};
+  exhaust(&made);
+  /* The read pending at association completes onto the port, once. */
+  DWORD written = 0;
+  CU_ASSERT_TRUE(WriteFile(assoc.b, "x", 1, &written, NULL));
+  mio_completion_status got[2];
+  const mio_duration second = {1, 0};
+  size_t n = 0;
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&assoc.port, got, 2, &second, &n), 0);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&got[0]), 5);
+  CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&got[0]), &assoc.ov);
+  CU_ASSERT_TRUE(CloseHandle(assoc.made));
+  CU_ASSERT_TRUE(CloseHandle(assoc.a));
+  CU_ASSERT_TRUE(CloseHandle(assoc.b));
+  CU_ASSERT_EQUAL(mio_completion_port_close(&assoc.port), 0);
+}
+
+/* Reads and writes, on a port whose ring must grow for their packets. */
+static void fault_reads_and_writes(void) {
+  int pair[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  io = (struct io){.a = iocp_model_handle_from_fd(pair[0], FILE_FLAG_OVERLAPPED),
+                   .b = iocp_model_handle_from_fd(pair[1], FILE_FLAG_OVERLAPPED),
+                   .fd_b = pair[1]};
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(0, &io.port), 0);
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&io.port, 1, io.a), 0);
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&io.port, 2, io.b), 0);
+  struct call write = {"WriteFile", io_write, io_intact, &io};
+  struct call read = {"ReadFile", io_read, io_intact, &io};
+  for (int i = 0; i < 70; i++) { /* 140 packets: the ring grows for them twice */
+    exhaust(&write);
+    exhaust(&read);
+  }
+  exhaust(&read); /* nothing to read: it pends, or fails having moved nothing */
+  CU_ASSERT_EQUAL(io.pending, 1);
+  uint32_t got = 0;
+  mio_completion_status list[16];
+  const mio_duration zero = {0, 0};
+  size_t n = 0;
+  while (mio_completion_port_get_many(&io.port, list, 16, &zero, &n) == 0) got += (uint32_t)n;
+  CU_ASSERT_EQUAL(got, io.packets);
+  CU_ASSERT_TRUE(CloseHandle(io.b)); /* the pending read completes, broken, onto the port */
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&io.port, list, 16, &zero, &n), 0);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_TRUE(CloseHandle(io.a));
+  CU_ASSERT_EQUAL(mio_completion_port_close(&io.port), 0);
+}
+
+/** @verifies{OS-FAULT-1} */
+void test_os_fault_1(void) {
+  injected_runs = 0;
+  fault_ports_and_posts();
+  fault_files();
+  fault_association();
+  fault_reads_and_writes();
+  iocp_model_stats_t end = stats();
+  printf("\n  fault injection: %u sites reached, %u faults injected in %u failing runs\n",
+         end.fault_sites, end.faults_injected, injected_runs);
+  CU_ASSERT(end.fault_sites >= FAULT_SITE_FLOOR);
+}
+
+/** Ports the churn test makes, and how many at a time. */
+#define CHURN_PORTS 100000
+#define CHURN_PORTS_AT_ONCE 100
+/** File handles it makes: pairs, each with a request completed on it. */
+#define CHURN_FILES 10000
+
+/* One pair of file handles: associated, a read pending and completed, closed. */
+static void churn_pair(mio_completion_port *port) {
+  int fds[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  HANDLE a = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
+  HANDLE b = iocp_model_handle_from_fd(fds[1], FILE_FLAG_OVERLAPPED);
+  CU_ASSERT_FATAL(a != NULL && b != NULL);
+  CU_ASSERT_EQUAL(mio_completion_port_add_handle(port, 1, a), 0);
+  OVERLAPPED ov = {0};
+  char buf[1];
+  CU_ASSERT_FALSE(ReadFile(a, buf, 1, NULL, &ov));
+  DWORD written = 0;
+  CU_ASSERT_TRUE(WriteFile(b, "x", 1, &written, NULL));
+  mio_completion_status s[1];
+  size_t n = 0;
+  const mio_duration second = {1, 0};
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(port, s, 1, &second, &n), 0);
+  CU_ASSERT_TRUE(CloseHandle(a));
+  CU_ASSERT_TRUE(CloseHandle(b));
+}
+
+/** @verifies{OS-HANDLE-4} */
+void test_os_handle_4(void) {
+  int fds = descriptors_open(), threads = threads_running();
+  static mio_completion_port batch[CHURN_PORTS_AT_ONCE];
+  unsigned slots = 0;
+  for (int round = 0; round < CHURN_PORTS / CHURN_PORTS_AT_ONCE; round++) {
+    for (int i = 0; i < CHURN_PORTS_AT_ONCE; i++)
+      CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(0, &batch[i]), 0);
+    if (round == 0) slots = stats().table_slots;
+    for (int i = 0; i < CHURN_PORTS_AT_ONCE; i++)
+      CU_ASSERT_EQUAL_FATAL(mio_completion_port_close(&batch[i]), 0);
+  }
+  mio_completion_port port = support_port(0);
+  for (int i = 0; i < CHURN_FILES / 2; i++) churn_pair(&port);
+  CU_ASSERT_EQUAL(support_close(&port), 0);
+  iocp_model_stats_t end = stats();
+  printf("\n  churn: %d ports, %d file handles; descriptors %d -> %d, threads %d -> %d,"
+         " table slots %u -> %u\n", CHURN_PORTS, CHURN_FILES, fds, descriptors_open(), threads,
+         threads_running(), slots, end.table_slots);
+  CU_ASSERT_EQUAL(descriptors_open(), fds);
+  CU_ASSERT_EQUAL(threads_running(), threads);
+  CU_ASSERT_EQUAL(end.table_slots, slots);
+  CU_ASSERT_EQUAL(end.io_threads, 0);
+}
+
+/** The tests of this file: suite "resources". */
+CU_TestInfo suite_resources[] = {{"OS-FAULT-1", test_os_fault_1},
+                                 {"OS-HANDLE-4", test_os_handle_4},
+                                 CU_TEST_INFO_NULL};
