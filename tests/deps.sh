@@ -15,6 +15,7 @@ need libc6-dev   test -f /usr/include/stdio.h
 need clang       command -v clang
 need valgrind    command -v valgrind
 need python3     command -v python3
+need gcovr       command -v gcovr
 need libcunit1-dev test -f /usr/include/CUnit/CUnit.h
 need gcc-mingw-w64-x86-64 command -v x86_64-w64-mingw32-gcc
 need wine        command -v wine

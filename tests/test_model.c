@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -24,6 +26,12 @@ void test_os_file_1(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
   CU_ASSERT_NOT_EQUAL(fcntl(fds[1], F_GETFD), -1); /* refused: not taken */
   close(fds[1]);
+  int regular = open("/dev/null", O_RDWR);
+  CU_ASSERT_FATAL(regular >= 0);
+  CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(regular, FILE_FLAG_OVERLAPPED));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_NOT_EQUAL(fcntl(regular, F_GETFD), -1);
+  close(regular);
 }
 
 struct blocked_read {
@@ -76,6 +84,23 @@ void test_os_file_3(void) {
   iocp_model_inject_fault(IOCP_MODEL_FAULT_DESCRIPTOR, 1);
   CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_TOO_MANY_OPEN_FILES);
+  /* Not injected: the process really has no descriptor free, for the I/O
+   * thread's first descriptor and then for its second. */
+  for (int spare = 0; spare < 2; spare++) {
+    struct rlimit old, low;
+    CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int lowest_free = dup(0);
+    CU_ASSERT_FATAL(lowest_free >= 0);
+    close(lowest_free);
+    low = old;
+    low.rlim_cur = (rlim_t)(lowest_free + spare);
+    CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+    HANDLE none = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
+    DWORD error = GetLastError();
+    CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &old), 0);
+    CU_ASSERT_PTR_NULL(none);
+    CU_ASSERT_EQUAL(error, ERROR_TOO_MANY_OPEN_FILES);
+  }
   CU_ASSERT_EQUAL(fcntl(fds[0], F_GETFL), flags); /* untouched, still the caller's */
   HANDLE h = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED); /* nothing was left half made */
   CU_ASSERT_PTR_NOT_NULL_FATAL(h);
@@ -89,8 +114,149 @@ void test_os_file_3(void) {
   close(fds[1]);
 }
 
+/* Bytes of each request's packet, by OVERLAPPED, as packets come. */
+struct arrivals {
+  OVERLAPPED *ov[2];
+  uint32_t bytes[2];
+  int came[2];
+};
+
+/* Takes packets until the one of request `which` has come; returns its byte count. */
+static uint32_t await_packet(mio_completion_port *port, struct arrivals *a, int which) {
+  while (!a->came[which]) {
+    mio_completion_status s[8];
+    const mio_duration second = {1, 0};
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(mio_completion_port_get_many(port, s, 8, &second, &n), 0);
+    for (size_t i = 0; i < n; i++) {
+      int k = mio_completion_status_overlapped(&s[i]) == a->ov[1];
+      CU_ASSERT_FATAL(k || mio_completion_status_overlapped(&s[i]) == a->ov[0]);
+      CU_ASSERT_FATAL(!a->came[k]);
+      a->came[k] = 1;
+      a->bytes[k] = mio_completion_status_bytes_transferred(&s[i]);
+    }
+  }
+  a->came[which] = 0;
+  return a->bytes[which];
+}
+
+struct late_write {
+  int fd;
+};
+
+static void *write_late(void *arg) {
+  struct late_write *w = arg;
+  support_sleep_ms(50);
+  ssize_t r = write(w->fd, "late", 4);
+  (void)r;
+  return NULL;
+}
+
+/** The size of the write that must wait for room: far more than a pipe holds. */
+#define BIG (1u << 20)
+
+/** @verifies{OS-FILE-4} */
+void test_os_file_4(void) {
+  static char big[BIG], sink[BIG];
+  int p[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+  HANDLE r = support_track(iocp_model_handle_from_fd(p[0], FILE_FLAG_OVERLAPPED));
+  HANDLE w = support_track(iocp_model_handle_from_fd(p[1], FILE_FLAG_OVERLAPPED));
+  mio_completion_port port = support_port(0);
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 1, r), 0);
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 2, w), 0);
+  /* A write larger than the pipe waits for room, then completes with every byte. */
+  static OVERLAPPED wov, rov;
+  struct arrivals arrived = {{&rov, &wov}, {0, 0}, {0, 0}};
+  memset(big, 'b', sizeof big);
+  CU_ASSERT_FALSE(WriteFile(w, big, BIG, NULL, &wov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  size_t read_total = 0;
+  while (read_total < BIG) {
+    memset(&rov, 0, sizeof rov);
+    DWORD got = 0;
+    if (ReadFile(r, sink, sizeof sink, &got, &rov)) {
+      CU_ASSERT_EQUAL(await_packet(&port, &arrived, 0), got);
+    } else {
+      CU_ASSERT_EQUAL_FATAL(GetLastError(), ERROR_IO_PENDING);
+      got = await_packet(&port, &arrived, 0);
+    }
+    read_total += got;
+  }
+  CU_ASSERT_EQUAL(read_total, BIG);
+  CU_ASSERT_EQUAL(await_packet(&port, &arrived, 1), BIG);
+  /* A write to a pipe whose reader is closed: 232, and the process lives on. */
+  CU_ASSERT_TRUE(support_close_handle(r));
+  memset(&wov, 0, sizeof wov);
+  CU_ASSERT_FALSE(WriteFile(w, "x", 1, NULL, &wov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
+  DWORD done = 0;
+  CU_ASSERT_FALSE(WriteFile(w, "x", 1, &done, NULL)); /* synchronous, the same */
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
+  /* Other errors of the descriptor: 31.  A pipe's write end cannot be read. */
+  memset(&rov, 0, sizeof rov);
+  CU_ASSERT_FALSE(ReadFile(w, sink, 1, NULL, &rov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_GEN_FAILURE);
+  /* Two reads waiting on one pipe complete in the order they were made. */
+  int q[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(q), 0);
+  HANDLE qr = support_track(iocp_model_handle_from_fd(q[0], FILE_FLAG_OVERLAPPED));
+  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 3, qr), 0);
+  static OVERLAPPED first, second;
+  char one[2], two[2];
+  arrived = (struct arrivals){{&first, &second}, {0, 0}, {0, 0}};
+  CU_ASSERT_FALSE(ReadFile(qr, one, 2, NULL, &first));
+  CU_ASSERT_FALSE(ReadFile(qr, two, 2, NULL, &second));
+  CU_ASSERT_EQUAL(write(q[1], "1122", 4), 4);
+  CU_ASSERT_EQUAL(await_packet(&port, &arrived, 0), 2);
+  CU_ASSERT_EQUAL(await_packet(&port, &arrived, 1), 2);
+  CU_ASSERT_EQUAL(memcmp(one, "11", 2), 0);
+  CU_ASSERT_EQUAL(memcmp(two, "22", 2), 0);
+  /* Without an OVERLAPPED, a read on that overlapped handle waits for data. */
+  struct late_write late = {q[1]};
+  support_thread *t = support_thread_start(write_late, &late);
+  char buf[8] = {0};
+  CU_ASSERT_TRUE(ReadFile(qr, buf, sizeof buf, &done, NULL));
+  support_thread_join(t);
+  CU_ASSERT_EQUAL(done, 4);
+  CU_ASSERT_EQUAL(memcmp(buf, "late", 4), 0);
+  close(q[1]);
+  /* Synchronous handles: a write returns with every byte, a read with what is there. */
+  CU_ASSERT_EQUAL_FATAL(pipe(q), 0);
+  HANDLE sr = support_track(iocp_model_handle_from_fd(q[0], 0));
+  HANDLE sw = support_track(iocp_model_handle_from_fd(q[1], 0));
+  CU_ASSERT_TRUE(WriteFile(sw, "sync", 4, &done, NULL));
+  CU_ASSERT_EQUAL(done, 4);
+  CU_ASSERT_TRUE(ReadFile(sr, buf, sizeof buf, &done, NULL));
+  CU_ASSERT_EQUAL(done, 4);
+  CU_ASSERT_TRUE(support_close_handle(sw));
+  CU_ASSERT_FALSE(ReadFile(sr, buf, sizeof buf, &done, NULL)); /* the writer is gone */
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_BROKEN_PIPE);
+}
+
+/** @verifies{OS-FILE-5} */
+void test_os_file_5(void) {
+  HANDLE a, b;
+  support_pipe_pair(&a, &b);
+  static OVERLAPPED ov;
+  DWORD done = 7;
+  CU_ASSERT_FALSE(WriteFile(a, NULL, 1, &done, &ov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_FALSE(ReadFile(b, NULL, 1, &done, &ov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_FALSE(ReadFile(b, NULL, 1, &done, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(done, 7); /* nothing reported, */
+  CU_ASSERT_TRUE(WriteFile(a, "k", 1, &done, &ov)); /* nothing moved: the next byte is the first */
+  char c = 0;
+  CU_ASSERT_TRUE(ReadFile(b, &c, 1, &done, NULL));
+  CU_ASSERT_EQUAL(c, 'k');
+}
+
 /** The tests of this file: suite "model". */
 CU_TestInfo suite_model[] = {{"OS-FILE-1", test_os_file_1},
                              {"OS-FILE-2", test_os_file_2},
                              {"OS-FILE-3", test_os_file_3},
+                             {"OS-FILE-4", test_os_file_4},
+                             {"OS-FILE-5", test_os_file_5},
                              CU_TEST_INFO_NULL};

@@ -251,6 +251,18 @@ void test_os_handle_2(void) {
   ULONG n = 0;
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* nothing reached it */
+  /* Values never issued: a slot past the table's end, a generation wider
+   * than 32 bits, and a value that is not a multiple of 4. */
+  const uintptr_t forged[] = {(uintptr_t)0xFFFFFCu, (uintptr_t)fresh | ((uintptr_t)1 << 60),
+                              (uintptr_t)fresh | 2u};
+  for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
+    CU_ASSERT_FALSE(PostQueuedCompletionStatus((HANDLE)forged[i], 0, 0, NULL));
+    CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+    CU_ASSERT_FALSE(CloseHandle((HANDLE)forged[i]));
+    CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  }
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* still open, still empty */
 }
 
 /** @verifies{OS-HANDLE-3} */

@@ -357,14 +357,23 @@ static void fault_reads_and_writes(void) {
 
 /** @verifies{OS-FAULT-1} */
 void test_os_fault_1(void) {
+  unsigned injected_before = stats().faults_injected;
   injected_runs = 0;
   fault_ports_and_posts();
   fault_files();
   fault_association();
   fault_reads_and_writes();
+  /* The seam itself: an unknown kind arms nothing, a NULL output is ignored. */
+  unsigned before = stats().faults_injected;
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_KINDS, 1);
+  mio_completion_port port;
+  CU_ASSERT_EQUAL(mio_completion_port_new(0, &port), 0);
+  CU_ASSERT_EQUAL(mio_completion_port_close(&port), 0);
+  CU_ASSERT_EQUAL(stats().faults_injected, before);
+  iocp_model_stats(NULL);
   iocp_model_stats_t end = stats();
   printf("\n  fault injection: %u sites reached, %u faults injected in %u failing runs\n",
-         end.fault_sites, end.faults_injected, injected_runs);
+         end.fault_sites, end.faults_injected - injected_before, injected_runs);
   CU_ASSERT(end.fault_sites >= FAULT_SITE_FLOOR);
 }
 

@@ -7,7 +7,8 @@
  * descriptors and a thread for file handles.  Tests reach each of those
  * failure paths by arming a countdown per kind of fault; disarmed, a check
  * costs one relaxed load.  While a kind is armed, every place that makes an
- * attempt of it is recorded, so a test can tell how many sites it reached.
+ * attempt of it is recorded, so a test that fails every site in turn can
+ * tell how many it reached.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,23 +32,25 @@ void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
     atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
 }
 
-/* Notes an attempt made while armed, and whether it was made to fail. */
+/* Notes an attempt made while armed, its site if given, and whether it was made to fail. */
 static void record(const char *site, int failed) {
   pthread_mutex_lock(&reached.lock);
   unsigned i = 0;
-  while (i < reached.sites && strcmp(reached.site[i], site) != 0) i++;
-  if (i == reached.sites && i < MAX_SITES) reached.site[reached.sites++] = site;
+  while (site != NULL && i < reached.sites && strcmp(reached.site[i], site) != 0) i++;
+  if (site != NULL && i == reached.sites && i < MAX_SITES) reached.site[reached.sites++] = site;
   reached.injected += (unsigned)failed;
   pthread_mutex_unlock(&reached.lock);
 }
 
-/* Counts one attempt against one countdown; 1 if it is the armed one. */
-static int count_down(atomic_uint *c, const char *site) {
+/* Counts one attempt against one countdown; 1 if it is the armed one.
+ * Sites are recorded for the countdown of IOCP_MODEL_FAULT_RESOURCE only. */
+static int count_down(iocp_model_fault kind, const char *site) {
+  atomic_uint *c = &countdown[kind];
   unsigned n = atomic_load_explicit(c, memory_order_relaxed);
   while (n != 0) {
     if (atomic_compare_exchange_weak_explicit(c, &n, n - 1, memory_order_relaxed,
                                               memory_order_relaxed)) {
-      record(site, n == 1);
+      record(kind == IOCP_MODEL_FAULT_RESOURCE ? site : NULL, n == 1);
       return n == 1;
     }
   }
@@ -61,9 +64,8 @@ static int count_down(atomic_uint *c, const char *site) {
  */
 int model__fault_at(iocp_model_fault fault, const char *site) {
   assert((unsigned)fault < IOCP_MODEL_FAULT_RESOURCE);
-  int fail = count_down(&countdown[fault], site);
-  if (fault != IOCP_MODEL_FAULT_OVERCOUNT)
-    fail |= count_down(&countdown[IOCP_MODEL_FAULT_RESOURCE], site);
+  int fail = count_down(fault, site);
+  if (fault != IOCP_MODEL_FAULT_OVERCOUNT) fail |= count_down(IOCP_MODEL_FAULT_RESOURCE, site);
   return fail;
 }
 

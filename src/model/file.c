@@ -76,7 +76,8 @@ static struct model__file *file_get(HANDLE handle) {
  * still pending complete with STATUS_PIPE_BROKEN (0xC000014B).  @p flags holds
  * FILE_FLAG_OVERLAPPED for overlapped I/O (the descriptor is then made
  * non-blocking); only such handles can be associated with a port, as on
- * Windows.  Pipes and sockets are supported.
+ * Windows.  Pipes and sockets are supported; for overlapped I/O, a descriptor
+ * that epoll cannot watch, such as a regular file, is refused with 87.
  * @param fd An open file descriptor.
  * @param flags 0 or FILE_FLAG_OVERLAPPED.
  * @return The handle, or NULL with the last error set (87 for a negative fd
@@ -106,8 +107,10 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   pthread_mutex_init(&file->lock, NULL);
   DWORD error = model__io_hold();
   int held = error == 0;
-  if (held && (flags & FILE_FLAG_OVERLAPPED) && !(file->watched = model__io_add(&file->link, fd)))
-    error = ERROR_NO_SYSTEM_RESOURCES;
+  if (held && (flags & FILE_FLAG_OVERLAPPED)) {
+    error = model__io_add(&file->link, fd);
+    file->watched = error == 0;
+  }
   HANDLE handle = error == 0 ? model__handle_insert(&file->hdr) : NULL; /* or 1450 */
   if (handle == NULL) {
     if (file->watched) model__io_forget(fd); /* the thread never saw it: no reference to drop */
@@ -382,6 +385,8 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  *
  * @satisfies{OS-IO-1}
  * @satisfies{OS-FAULT-1}
+ * @satisfies{OS-FILE-4}
+ * @satisfies{OS-FILE-5}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-6}
@@ -404,6 +409,8 @@ BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
  *
  * @satisfies{OS-IO-1}
  * @satisfies{OS-FAULT-1}
+ * @satisfies{OS-FILE-4}
+ * @satisfies{OS-FILE-5}
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-7}

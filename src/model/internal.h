@@ -185,9 +185,10 @@ void model__io_drop(struct model__io_link *link);
  * memory and may fail: a request, once bytes have moved, must not.
  * @param link The file.
  * @param fd Its descriptor.
- * @return 1, or 0 if @p fd could not be added (then no reference was taken).
+ * @return 0; or, with no reference taken, 87 for a descriptor that cannot be
+ *         watched (a regular file) and 1450 when out of memory.
  */
-int model__io_add(struct model__io_link *link, int fd);
+DWORD model__io_add(struct model__io_link *link, int fd);
 
 /**
  * @brief Sets the events the I/O thread waits for on a descriptor it watches.

@@ -167,12 +167,13 @@ void model__io_flush(void) {
   pthread_mutex_unlock(&io.life);
 }
 
-int model__io_add(struct model__io_link *link, int fd) {
+DWORD model__io_add(struct model__io_link *link, int fd) {
   struct epoll_event ev = {.events = EPOLLET, .data.ptr = link};
-  if (model__fault(IOCP_MODEL_FAULT_ALLOCATION) || epoll_ctl(io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
-    return 0;
+  if (model__fault(IOCP_MODEL_FAULT_ALLOCATION)) return ERROR_NO_SYSTEM_RESOURCES;
+  if (epoll_ctl(io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) /* EPERM: a descriptor epoll cannot watch */
+    return errno == EPERM || errno == EBADF ? ERROR_INVALID_PARAMETER : ERROR_NO_SYSTEM_RESOURCES;
   model__object_retain(link->obj);
-  return 1;
+  return 0;
 }
 
 /* Changing the events of a descriptor already in the set takes no memory. */

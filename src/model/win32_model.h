@@ -181,7 +181,7 @@ typedef struct {
   unsigned table_slots;  /**< Slots the handle table has allocated; it never shrinks. */
   unsigned io_threads;   /**< 1 while the I/O thread runs (a file handle is open), else 0. */
   unsigned fault_sites;  /**< Distinct places in the model's code that made an attempt
-                              while a fault of its kind was armed, since the process began. */
+                              while IOCP_MODEL_FAULT_RESOURCE was armed, since the process began. */
   unsigned faults_injected; /**< Attempts made to fail, since the process began. */
 } iocp_model_stats_t;
 
