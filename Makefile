@@ -33,9 +33,10 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 STATIC   := $(BUILD)/libmio_iocp.a
 SHARED   := $(BUILD)/libmio_iocp.so
 RUNNER   := $(BUILD)/runner
+STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
-        check-clang check-tools check-wine coverage win docs check-docs conformance test trace trace-check verify-upstream install \
+        check-clang check-tools check-wine coverage stress check-stress-tsan win docs check-docs conformance test trace trace-check verify-upstream install \
         uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -46,6 +47,7 @@ help:
 	@echo "make test          every check: the suite natively (gcc, clang, both feature sets), ASan+UBSan, TSan, valgrind, trace-check"
 	@echo "make check         run the conformance suite (make check TEST=IOCP-DM-3 runs one test or suite)"
 	@echo "make check-asan | check-tsan | check-valgrind | check-features-off | check-clang"
+	@echo "make coverage      gcov/gcovr report in build/coverage, gated by floors;  make stress  8x8x10^7 exactly-once and close rounds"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
@@ -71,6 +73,20 @@ $(RUNNER): $(TEST_OBJ) $(STATIC)
 
 check: $(RUNNER)
 	$(RUNNER) $(TEST)
+
+# Exactly once under load and under close: 8 posters x 8 getters x 10^7
+# packets each, then 20 rounds closed at a random moment (tests/stress.c).
+STRESS_ARGS ?= 8 8 10000000 20 1
+$(STRESS): tests/stress.c $(STATIC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/stress.c $(STATIC) -pthread
+
+stress: $(STRESS)
+	timeout 900 $(STRESS) $(STRESS_ARGS)
+
+# The same checks, smaller, under ThreadSanitizer (part of make test).
+check-stress-tsan:
+	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE="-fsanitize=thread" TSAN_OPTIONS="halt_on_error=1" \
+	  STRESS_ARGS="8 8 20000 8 1" stress
 
 check-asan:
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
@@ -104,7 +120,7 @@ NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 # Every check, in both feature configurations.
 test: deps
 	$(MAKE) check-tools trace-check verify-upstream check-docs
-	$(MAKE) check check-clang check-asan check-tsan check-valgrind
+	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) check-wine
 	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine

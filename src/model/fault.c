@@ -88,5 +88,6 @@ void iocp_model_stats(iocp_model_stats_t *out) {
   if (out == NULL) return;
   model__handle_stats(&out->handles_open, &out->table_slots);
   out->io_threads = model__io_running();
+  out->packets_discarded = model__port_discarded();
   model__fault_stats(&out->fault_sites, &out->faults_injected);
 }

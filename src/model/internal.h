@@ -110,6 +110,12 @@ void model__handle_stats(unsigned *open, unsigned *slots);
 unsigned model__io_running(void);
 
 /**
+ * @brief Packets discarded by closed ports, for iocp_model_stats().
+ * @return The count since the process began.
+ */
+unsigned long long model__port_discarded(void);
+
+/**
  * @brief The fault injection's figures, for iocp_model_stats().
  * @param sites Receives the number of distinct sites reached while armed.
  * @param injected Receives the number of faults injected.

@@ -45,6 +45,9 @@ struct model__port {
   int closed; /* its handle is closed: no more posts or waits */
 };
 
+/* Packets dropped because their port's handle was closed, for iocp_model_stats(). */
+static atomic_ullong discarded;
+
 static void port_close(struct model__object *obj);
 static void port_destroy(struct model__object *obj);
 
@@ -257,7 +260,9 @@ void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED
   struct packet p = {key, overlapped, status, bytes};
   struct waiter *w = NULL;
   pthread_mutex_lock(&port->lock);
-  if (!port->closed) {
+  if (port->closed) {
+    atomic_fetch_add_explicit(&discarded, 1, memory_order_relaxed);
+  } else {
     assert(port->reserved > 0 && port->count < port->cap);
     port->reserved--;
     if ((w = handoff(port, &p)) == NULL) ring_put(port, &p); /* into the reserved slot */
@@ -373,6 +378,7 @@ static void port_close(struct model__object *obj) {
     v->done = 1;
     v->error = ERROR_ABANDONED_WAIT_0;
   }
+  atomic_fetch_add_explicit(&discarded, port->count, memory_order_relaxed);
   free(port->ring);
   port->ring = NULL;
   port->cap = port->head = port->count = port->reserved = 0;
@@ -382,6 +388,10 @@ static void port_close(struct model__object *obj) {
     waiter_wake(w);
     w = below;
   }
+}
+
+unsigned long long model__port_discarded(void) {
+  return atomic_load_explicit(&discarded, memory_order_relaxed);
 }
 
 static void port_destroy(struct model__object *obj) {

@@ -180,6 +180,8 @@ typedef struct {
   unsigned handles_open; /**< Handles not yet closed: ports and files. */
   unsigned table_slots;  /**< Slots the handle table has allocated; it never shrinks. */
   unsigned io_threads;   /**< 1 while the I/O thread runs (a file handle is open), else 0. */
+  unsigned long long packets_discarded; /**< Packets still queued when their port was
+                                             closed, or completed after, since the process began. */
   unsigned fault_sites;  /**< Distinct places in the model's code that made an attempt
                               while IOCP_MODEL_FAULT_RESOURCE was armed, since the process began. */
   unsigned faults_injected; /**< Attempts made to fail, since the process began. */
