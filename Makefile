@@ -36,7 +36,7 @@ RUNNER   := $(BUILD)/runner
 STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
-        check-clang check-tools check-wine coverage stress check-stress-tsan win docs check-docs conformance test trace trace-check verify-upstream install \
+        check-clang check-tools check-wine coverage stress check-stress-tsan check-spin win docs check-docs conformance test trace trace-check verify-upstream install \
         uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -119,7 +119,7 @@ NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 
 # Every check, in both feature configurations.
 test: deps
-	$(MAKE) check-tools trace-check verify-upstream check-docs
+	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) check-wine
@@ -147,6 +147,10 @@ coverage:
 	  $(COV_BUILD)/obj
 	$(PYTHON) tests/tools/coverage_gate.py build/coverage/coverage.json tests/coverage_uncovered.txt \
 	  > build/coverage/summary.txt; status=$$?; cat build/coverage/summary.txt; exit $$status
+
+# The port's waiter and close protocol, model-checked with SPIN (tests/spin).
+check-spin:
+	sh tests/spin/check.sh $(BUILD)/spin
 
 # The trace checker's and the upstream verifier's own tests.
 check-tools:

@@ -16,6 +16,7 @@ need clang       command -v clang
 need valgrind    command -v valgrind
 need python3     command -v python3
 need gcovr       command -v gcovr
+need spin        command -v spin
 need libcunit1-dev test -f /usr/include/CUnit/CUnit.h
 need gcc-mingw-w64-x86-64 command -v x86_64-w64-mingw32-gcc
 need wine        command -v wine
