@@ -36,7 +36,8 @@ RUNNER   := $(BUILD)/runner
 STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
-        check-clang check-tools check-wine coverage stress check-stress-tsan check-spin win docs check-docs conformance test trace trace-check verify-upstream install \
+        check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
+        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream install \
         uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -147,6 +148,51 @@ coverage:
 	  $(COV_BUILD)/obj
 	$(PYTHON) tests/tools/coverage_gate.py build/coverage/coverage.json tests/coverage_uncovered.txt \
 	  > build/coverage/summary.txt; status=$$?; cat build/coverage/summary.txt; exit $$status
+
+# ---- The differential fuzzer (tests/fuzz): libFuzzer on the model, the
+# committed corpus replayed on the model and, cross-built, under Wine ----
+FUZZ_CORPUS  := tests/fuzz/corpus
+FUZZ_RUNS    ?= 20000
+FUZZ_SECONDS ?= 600
+FUZZER       := build/fuzz/fuzz_iocp
+$(FUZZER): tests/fuzz/fuzz_iocp.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(WARN) $(CPPFLAGS) $(FEATURES) -O1 -g -DFUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_iocp.c $(LIB_SRC) -pthread
+
+$(BUILD)/fuzz_replay: tests/fuzz/fuzz_iocp.c $(STATIC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_iocp.c $(STATIC) -pthread
+
+# Replays the corpus, then fuzzes FUZZ_RUNS new inputs, deterministic by seed.
+check-fuzz: $(FUZZER) $(BUILD)/fuzz_replay
+	$(BUILD)/fuzz_replay --trace $(FUZZ_CORPUS)/* > build/fuzz/model-trace.txt || \
+	  { tail -3 build/fuzz/model-trace.txt; exit 1; }
+	@tail -1 build/fuzz/model-trace.txt
+	rm -rf build/fuzz/scratch && mkdir -p build/fuzz/scratch
+	$(FUZZER) -seed=1 -runs=$(FUZZ_RUNS) -max_len=256 -artifact_prefix=build/fuzz/ \
+	  build/fuzz/scratch $(FUZZ_CORPUS) > build/fuzz/run.log 2>&1; status=$$?; \
+	  grep -E "^Done|ERROR|fuzz:|Test unit written" build/fuzz/run.log; exit $$status
+
+# A longer run; new inputs go to build/fuzz/found (add a crash to the corpus with its fix).
+fuzz: $(FUZZER)
+	mkdir -p build/fuzz/found
+	$(FUZZER) -max_total_time=$(FUZZ_SECONDS) -max_len=256 -artifact_prefix=build/fuzz/ \
+	  build/fuzz/found $(FUZZ_CORPUS)
+
+# The same corpus on real Win32: every step checked against the reference, and
+# the trace compared line by line with the model's.
+WIN_FUZZ := $(WIN_BUILD)/fuzz_replay.exe
+$(WIN_FUZZ): tests/fuzz/fuzz_iocp.c $(MODULE_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/fuzz/fuzz_iocp.c $(MODULE_SRC)
+
+check-fuzz-wine: $(WIN_FUZZ) check-fuzz
+	$(WINE_ENV) timeout 600 wine $(WIN_FUZZ) --trace $(FUZZ_CORPUS)/* > $(WIN_BUILD)/fuzz-trace.txt; \
+	  status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; tr -d '\r' < $(WIN_BUILD)/fuzz-trace.txt \
+	  > $(WIN_BUILD)/fuzz-trace.lf; tail -1 $(WIN_BUILD)/fuzz-trace.lf; [ $$status = 0 ]
+	diff build/fuzz/model-trace.txt $(WIN_BUILD)/fuzz-trace.lf > $(WIN_BUILD)/fuzz-trace.diff || \
+	  { echo "fuzz: the model and Wine differ on the corpus:"; head -20 $(WIN_BUILD)/fuzz-trace.diff; exit 1; }
+	@echo "fuzz: Wine and the model agree on every step of $$(ls $(FUZZ_CORPUS) | wc -l) inputs"
 
 # The port's waiter and close protocol, model-checked with SPIN (tests/spin).
 check-spin:

@@ -58,6 +58,8 @@ void test_iocp_dm_7(void) {
 void test_iocp_dm_8(void) {
   CU_ASSERT_EQUAL(millis(UINT64_MAX, 999999999), UINT32_MAX);
   CU_ASSERT_EQUAL(millis(UINT64_MAX, 1), UINT32_MAX);
+  /* secs * 1000 would wrap a 64-bit integer round to 384 ms: still saturates. */
+  CU_ASSERT_EQUAL(millis(18446744073709552ull, 0), UINT32_MAX);
 }
 
 /** @verifies{IOCP-DM-9} */

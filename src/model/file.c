@@ -425,7 +425,8 @@ BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
 }
 
 /* Closing completes every waiting request at once, as a broken pipe, the way
- * a Windows pipe completes them when its handle is closed (OS-IO-4).  A call
+ * a Windows pipe completes them when its handle is closed (OS-IO-4), and, by
+ * the time it returns, those of the other end, which sees the close.  A call
  * still using the descriptor keeps it open; a socket is shut down, so that
  * such a call ends and the other end sees the close now. */
 static void file_close(struct model__object *obj) {
@@ -446,6 +447,7 @@ static void file_close(struct model__object *obj) {
   int watched = file->watched;
   pthread_mutex_unlock(&file->lock);
   model__io_drop(watched ? &file->link : NULL);
+  model__io_flush(); /* the other end's pending reads have seen the close (OS-IO-5) */
 }
 
 static void file_destroy(struct model__object *obj) {

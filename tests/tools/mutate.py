@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Mutation testing of src/: is every small change to the code caught by the suite?
+
+Each mutant changes one place of one file, with one of these operators:
+  rel     a relational operator (< <= > >= == !=) replaced by a neighbour
+  arith   + and - swapped
+  logic   && and || swapped, or a ! removed
+  const   an integer literal n replaced by n+1 (0 by 1, 1 by 0)
+  error   an ERROR_* code replaced by another
+  return  a returned value replaced by 0 (NULL for pointers) or 1
+  delete  a statement line (a call or an assignment ending in ;) deleted
+The suite (the CUnit runner, features on, built with -O0 so that undefined
+behaviour a mutant brings is not optimised into the original's) runs against
+each mutant, stopping at its first failure:
+  killed     the runner fails, crashes or times out
+  survived   the runner passes
+  stillborn  the mutant does not compile (warnings are errors)
+A survivor listed in the equivalents file (`file | line text | mutation | why`)
+is equivalent: no test can tell it from the original; it is reported apart and
+left out of the score, killed / (killed + survived).
+
+Usage: mutate.py [--jobs N] [--floor PCT] [--equivalents FILE] [--out DIR] FILE...
+Exit status 1 if a file's score is below the floor, or an equivalents entry
+names no surviving mutant (it is stale).
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ERRORS = ["ERROR_INVALID_HANDLE", "ERROR_INVALID_PARAMETER", "ERROR_NO_SYSTEM_RESOURCES",
+          "ERROR_INSUFFICIENT_BUFFER", "ERROR_TOO_MANY_OPEN_FILES", "ERROR_BROKEN_PIPE",
+          "ERROR_NO_DATA", "ERROR_GEN_FAILURE", "ERROR_NOACCESS", "WAIT_TIMEOUT",
+          "ERROR_ABANDONED_WAIT_0", "ERROR_IO_PENDING"]
+REL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
+TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|\|\||&&|<<=|>>=|<<|>>|<=|>=|==|!=|->|'
+                   r'\+\+|--|[-+*/%<>=!&|^~?:;,(){}\[\].]|0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|\w+|\s+')
+
+
+def code_lines(text):
+    """Yield (index, line) of lines that are code: not comments, not preprocessor, not asserts."""
+    in_comment = False
+    for i, line in enumerate(text.split("\n")):
+        s = line.strip()
+        if in_comment:
+            if "*/" in s:
+                in_comment = False
+            continue
+        if s.startswith("/*") and "*/" not in s:
+            in_comment = True
+            continue
+        if (not s or s.startswith(("/*", "*", "//", "#")) or s.startswith("_Static_assert")
+                or "assert(" in s or s.startswith(('"', "static const char"))):
+            continue
+        yield i, line
+
+
+def mutations(line):
+    """Yield (description, new line) for each mutant of one line."""
+    code, _, comment = line.partition("/*")
+    tokens = TOKEN.findall(code)
+    if "".join(tokens) != code:
+        return
+    stripped = code.strip()
+
+    def at(k, new):
+        return "".join(tokens[:k] + [new] + tokens[k + 1:]) + (("/*" + comment) if comment else "")
+
+    for k, t in enumerate(tokens):
+        if t in REL and not (t in "<>" and k > 0 and tokens[k - 1] == "#include"):
+            yield f"rel {t} -> {REL[t]}", at(k, REL[t])
+        elif t in ("+", "-") and k > 0 and tokens[k - 1].strip() not in ("(", "=", ",", "return", ""):
+            yield f"arith {t} -> {'-' if t == '+' else '+'}", at(k, "-" if t == "+" else "+")
+        elif t in ("&&", "||"):
+            yield f"logic {t} -> {'||' if t == '&&' else '&&'}", at(k, "||" if t == "&&" else "&&")
+        elif t == "!":
+            yield "logic ! removed", at(k, "")
+        elif re.fullmatch(r"\d+[uUlL]*", t) and not (k > 0 and tokens[k - 1] == "["):
+            digits = re.match(r"\d+", t).group(0)
+            suffix = t[len(digits):]
+            new = "1" if digits == "0" else "0" if digits == "1" else str(int(digits) + 1)
+            yield f"const {t} -> {new}{suffix}", at(k, new + suffix)
+        elif t in ERRORS:
+            other = ERRORS[(ERRORS.index(t) + 1) % len(ERRORS)]
+            yield f"error {t} -> {other}", at(k, other)
+    m = re.match(r"(\s*(?:.*\belse\s+|.*\)\s+)?return\s+)(.+);(\s*)$", code)
+    if m and m.group(2).strip() not in ("0", "NULL", "FALSE"):
+        yield "return -> 0", m.group(1) + "0;" + m.group(3) + (("/*" + comment) if comment else "")
+        if m.group(2).strip() not in ("1", "TRUE"):
+            yield "return -> 1", m.group(1) + "1;" + m.group(3) + (("/*" + comment) if comment else "")
+    if (stripped.endswith(";") and not stripped.startswith(("return", "break", "continue", "}"))
+            and re.match(r"[\w*(][^;]*[=(][^;]*;$", stripped)
+            and not re.match(r"(?:const\s+)?(?:struct\s+)?\w+\s+\**\w+\s*(?:=|\[|;)", stripped)
+            and not re.match(r"(?:static\s+)?(?:unsigned|int|uint\w+|size_t|DWORD|ULONG|BOOL|HANDLE|"
+                             r"ssize_t|char|long)\b", stripped)):
+        yield "delete statement", ""
+
+
+def build_tree(work):
+    """A private copy of the sources, built once with the suite."""
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    for d in ("src", "tests"):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d),
+                        ignore=shutil.ignore_patterns("tools", "spin", "win32"))
+    shutil.copy(os.path.join(ROOT, "Makefile"), work)
+    return make(work)
+
+
+def make(work):
+    r = subprocess.run(["make", "-s", "-C", work, "BUILD=build", "CFLAGS=-O0 -g", "build/runner"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return r.returncode == 0, r.stdout
+
+
+def run_suite(work, timeout):
+    try:
+        r = subprocess.run([os.path.join(work, "build", "runner")], cwd=work, timeout=timeout,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, MIO_TEST_FAIL_FAST="1"))
+        return r.returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def judge(work, path, original, mutant, timeout):
+    """Builds and runs one mutant in `work`; returns killed, survived or stillborn."""
+    target = os.path.join(work, path)
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(mutant)
+    try:
+        ok, _ = make(work)
+        if not ok:
+            return "stillborn"
+        return "survived" if run_suite(work, timeout) else "killed"
+    finally:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(original)
+        # the object must not keep the mutant's timestamp: rebuild from the original
+        obj = os.path.join(work, "build", "obj", path[:-2] + ".o")
+        if os.path.exists(obj):
+            os.remove(obj)
+
+
+def load_equivalents(path):
+    eq = {}
+    if not path or not os.path.exists(path):
+        return eq
+    for n, raw in enumerate(open(path, encoding="utf-8"), 1):
+        raw = raw.strip()
+        if not raw or raw.startswith("#"):
+            continue
+        parts = [p.strip() for p in raw.split(" | ")]
+        if len(parts) != 4 or not parts[3]:
+            sys.exit(f"{path}:{n}: expected 'file | line text | mutation | why'")
+        eq[tuple(parts[:3])] = parts[3]
+    return eq
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--floor", type=float, default=95.0)
+    ap.add_argument("--equivalents", default=os.path.join(ROOT, "tests", "mutation_equivalent.txt"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "mutation"))
+    args = ap.parse_args()
+    args.out = os.path.abspath(args.out)
+
+    os.makedirs(args.out, exist_ok=True)
+    works = [os.path.join(args.out, f"work{j}") for j in range(args.jobs)]
+    for w in works:
+        ok, log = build_tree(w)
+        if not ok:
+            sys.exit("mutate: the unmutated tree does not build:\n" + log)
+    start = time.time()
+    if not run_suite(works[0], 600):
+        sys.exit("mutate: the suite fails on the unmutated code; fix that first")
+    timeout = max(8.0, 4 * (time.time() - start))
+    equivalents = load_equivalents(args.equivalents)
+
+    jobs = []
+    for path in args.files:
+        text = open(os.path.join(ROOT, path), encoding="utf-8").read()
+        lines = text.split("\n")
+        for i, line in code_lines(text):
+            for desc, new in mutations(line):
+                mutant = "\n".join(lines[:i] + ([new] if new != "" else []) + lines[i + 1:])
+                jobs.append((path, i + 1, line.strip(), desc, text, mutant))
+    print(f"mutate: {len(jobs)} mutants of {', '.join(args.files)}; {args.jobs} jobs, "
+          f"timeout {timeout:.0f} s each", flush=True)
+
+    results = []
+    free = list(works)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        pending = {}
+        queue = list(jobs)
+        while queue or pending:
+            while queue and free:
+                job = queue.pop(0)
+                w = free.pop()
+                fut = pool.submit(judge, w, job[0], job[4], job[5], timeout)
+                pending[fut] = (job, w)
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in done:
+                job, w = pending.pop(fut)
+                free.append(w)
+                results.append({"file": job[0], "line": job[1], "text": job[2], "mutation": job[3],
+                                "result": fut.result()})
+                if len(results) % 50 == 0:
+                    print(f"  {len(results)}/{len(jobs)}", flush=True)
+
+    results.sort(key=lambda r: (r["file"], r["line"], r["mutation"]))
+    used, failed, summary = set(), False, {}
+    for r in results:
+        key = (r["file"], r["text"], r["mutation"])
+        if r["result"] == "survived" and key in equivalents:
+            r["result"] = "equivalent"
+            r["why"] = equivalents[key]
+            used.add(key)
+    report = ["# Mutation testing", "", f"Files: {', '.join(args.files)}.  Operators and method: "
+              "`tests/tools/mutate.py`.", "",
+              "| file | mutants | killed | survived | equivalent | stillborn | score |",
+              "|---|---|---|---|---|---|---|"]
+    for path in args.files:
+        rs = [r for r in results if r["file"] == path]
+        count = {k: sum(r["result"] == k for r in rs)
+                 for k in ("killed", "survived", "equivalent", "stillborn")}
+        live = count["killed"] + count["survived"]
+        score = 100.0 * count["killed"] / live if live else 100.0
+        summary[path] = dict(count, mutants=len(rs), score=round(score, 1))
+        report.append(f"| {path} | {len(rs)} | {count['killed']} | {count['survived']} | "
+                      f"{count['equivalent']} | {count['stillborn']} | {score:.1f}% |")
+        if score < args.floor:
+            failed = True
+    report += ["", "## Survivors", ""]
+    report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`"
+               for r in results if r["result"] == "survived"] or ["(none)"]
+    report += ["", "## Equivalent mutants (tests/mutation_equivalent.txt)", ""]
+    report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`: {r['why']}"
+               for r in results if r["result"] == "equivalent"] or ["(none)"]
+    stale = [k for k in equivalents if k[0] in args.files and k not in used]
+    for k in stale:
+        report.append(f"- STALE entry, no such survivor: {' | '.join(k)}")
+        failed = True
+    with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(report) + "\n")
+    with open(os.path.join(args.out, "report.json"), "w", encoding="utf-8") as f:
+        json.dump({"summary": summary, "mutants": results}, f, indent=1)
+    for line in report[4:4 + 2 + len(args.files)]:
+        print(line)
+    for r in results:
+        if r["result"] == "survived":
+            print(f"survived: {r['file']}:{r['line']}: {r['mutation']}: {r['text']}")
+    for k in stale:
+        print(f"mutate: stale equivalents entry: {' | '.join(k)}", file=sys.stderr)
+    print(f"mutate: report in {os.path.relpath(args.out, ROOT)}/report.md; floor {args.floor:g}%: "
+          f"{'FAILED' if failed else 'OK'}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
