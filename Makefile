@@ -49,6 +49,8 @@ help:
 	@echo "make check         run the conformance suite (make check TEST=IOCP-DM-3 runs one test or suite)"
 	@echo "make check-asan | check-tsan | check-valgrind | check-features-off | check-clang"
 	@echo "make coverage      gcov/gcovr report in build/coverage, gated by floors;  make stress  8x8x10^7 exactly-once and close rounds"
+	@echo "make check-spin    SPIN on tests/spin/port.pml;  make check-fuzz | check-fuzz-wine | fuzz FUZZ_SECONDS=N"
+	@echo "make mutate        mutation testing of src/ (long);  make check-mutate-module  iocp.c only"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
@@ -121,9 +123,10 @@ NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 # Every check, in both feature configurations.
 test: deps
 	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin
-	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage
+	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
+	  check-fuzz check-mutate-module
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
-	$(MAKE) check-wine
+	$(MAKE) check-wine check-fuzz-wine
 	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine
 	@echo "make test: all checks passed"
 
@@ -164,10 +167,12 @@ $(BUILD)/fuzz_replay: tests/fuzz/fuzz_iocp.c $(STATIC) $(HEADERS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_iocp.c $(STATIC) -pthread
 
 # Replays the corpus, then fuzzes FUZZ_RUNS new inputs, deterministic by seed.
-check-fuzz: $(FUZZER) $(BUILD)/fuzz_replay
-	$(BUILD)/fuzz_replay --trace $(FUZZ_CORPUS)/* > build/fuzz/model-trace.txt || \
-	  { tail -3 build/fuzz/model-trace.txt; exit 1; }
-	@tail -1 build/fuzz/model-trace.txt
+build/fuzz/model-trace.txt: $(BUILD)/fuzz_replay $(wildcard $(FUZZ_CORPUS)/*)
+	@mkdir -p $(dir $@)
+	$(BUILD)/fuzz_replay --trace $(FUZZ_CORPUS)/* > $@.tmp || { tail -3 $@.tmp; exit 1; }
+	@mv $@.tmp $@; tail -1 $@
+
+check-fuzz: $(FUZZER) build/fuzz/model-trace.txt
 	rm -rf build/fuzz/scratch && mkdir -p build/fuzz/scratch
 	$(FUZZER) -seed=1 -runs=$(FUZZ_RUNS) -max_len=256 -artifact_prefix=build/fuzz/ \
 	  build/fuzz/scratch $(FUZZ_CORPUS) > build/fuzz/run.log 2>&1; status=$$?; \
@@ -186,13 +191,22 @@ $(WIN_FUZZ): tests/fuzz/fuzz_iocp.c $(MODULE_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/fuzz/fuzz_iocp.c $(MODULE_SRC)
 
-check-fuzz-wine: $(WIN_FUZZ) check-fuzz
+check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
 	$(WINE_ENV) timeout 600 wine $(WIN_FUZZ) --trace $(FUZZ_CORPUS)/* > $(WIN_BUILD)/fuzz-trace.txt; \
 	  status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; tr -d '\r' < $(WIN_BUILD)/fuzz-trace.txt \
 	  > $(WIN_BUILD)/fuzz-trace.lf; tail -1 $(WIN_BUILD)/fuzz-trace.lf; [ $$status = 0 ]
 	diff build/fuzz/model-trace.txt $(WIN_BUILD)/fuzz-trace.lf > $(WIN_BUILD)/fuzz-trace.diff || \
 	  { echo "fuzz: the model and Wine differ on the corpus:"; head -20 $(WIN_BUILD)/fuzz-trace.diff; exit 1; }
 	@echo "fuzz: Wine and the model agree on every step of $$(ls $(FUZZ_CORPUS) | wc -l) inputs"
+
+# Mutation testing (tests/tools/mutate.py): every mutant of src/ against the
+# suite, floor 95% killed per file; make test runs it on the module only.
+MUTATE_JOBS ?= 2
+mutate:
+	$(PYTHON) tests/tools/mutate.py --jobs $(MUTATE_JOBS) --out build/mutation $(MODULE_SRC) $(MODEL_SRC)
+
+check-mutate-module:
+	$(PYTHON) tests/tools/mutate.py --jobs $(MUTATE_JOBS) --out build/mutation-module $(MODULE_SRC)
 
 # The port's waiter and close protocol, model-checked with SPIN (tests/spin).
 check-spin:
@@ -222,6 +236,7 @@ docs: build/docs/gen/traceability.md
 	rm -rf build/docs/html build/docs/man
 	doxygen docs/Doxyfile || { cat build/docs/warnings.log; exit 1; }
 	@test ! -s build/docs/warnings.log || { cat build/docs/warnings.log; exit 1; }
+	sh docs/reports.sh build/docs/html
 	@echo "docs: build/docs/html/index.html"
 
 build/docs/gen/traceability.md: traceability.csv docs/matrix.py $(wildcard $(BUILD)/trace-status.txt)

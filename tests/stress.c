@@ -129,6 +129,16 @@ static void sleep_us(long us) {
   }
 }
 
+/** Counts and reports a failed check of the round. */
+#define CHECK(cond, ...)                                                                       \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      fprintf(stderr, "stress: FAILED: " __VA_ARGS__);                                         \
+      fputc('\n', stderr);                                                                     \
+      failed++;                                                                                \
+    }                                                                                          \
+  } while (0)
+
 /* One round; close_after_us < 0 closes once everything has arrived.
  * Returns the number of failed checks. */
 static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
@@ -169,14 +179,6 @@ static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
   uint64_t missing = 0;
   for (uint64_t i = 0; i < total; i++) missing += r.seen[i] == 0;
   int failed = 0;
-#define CHECK(cond, ...)                                                                       \
-  do {                                                                                         \
-    if (!(cond)) {                                                                             \
-      fprintf(stderr, "stress: FAILED: " __VA_ARGS__);                                         \
-      fputc('\n', stderr);                                                                     \
-      failed++;                                                                                \
-    }                                                                                          \
-  } while (0)
   CHECK(close_error == 0, "close returned %" PRIu32, close_error);
   CHECK(r.corrupt == 0, "%u packets with fields not as posted", r.corrupt);
   CHECK(r.duplicate == 0, "%u packets delivered twice", r.duplicate);
@@ -202,6 +204,12 @@ static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
   return failed;
 }
 
+/**
+ * @brief Runs the load round, then the close rounds.
+ * @param argc Argument count.
+ * @param argv `[POSTERS GETTERS PACKETS_PER_POSTER CLOSE_ROUNDS SEED]`.
+ * @return 0 if every check held, 1 if not, 2 on a usage error.
+ */
 int main(int argc, char **argv) {
   unsigned posters = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 8;
   unsigned getters = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 8;

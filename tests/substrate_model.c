@@ -10,8 +10,10 @@
 
 #include "support.h"
 
-/** The model's own tests: its call (test_model.c), its resources (test_resources.c). */
-extern CU_TestInfo suite_model[], suite_resources[];
+/** The model's own tests: its call (test_model.c). */
+extern CU_TestInfo suite_model[];
+/** The model's own tests: its resources (test_resources.c). */
+extern CU_TestInfo suite_resources[];
 
 CU_SuiteInfo support_substrate_suites[] = {
     {"model", NULL, NULL, support_setup, support_teardown, suite_model},

@@ -163,6 +163,10 @@ uint32_t support_close(mio_completion_port *port) {
   return mio_completion_port_close(port);
 }
 
+DWORD support_associate(const mio_completion_port *port, uintptr_t key, HANDLE handle) {
+  return CreateIoCompletionPort(handle, port->handle, key, 0) != NULL ? 0 : GetLastError();
+}
+
 struct support_thread {
   pthread_t id;
 };

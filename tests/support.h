@@ -150,6 +150,16 @@ int support_inject_overcount(void);
 /** @brief Disarms every injected fault of the substrate (set-up and tear-down call it). */
 void support_disarm_faults(void);
 
+/**
+ * @brief Associates @p handle with @p port under @p key, as add_handle does,
+ *        but through CreateIoCompletionPort, so it exists without the features.
+ * @param port The port.
+ * @param key The completion key.
+ * @param handle A handle opened for overlapped I/O.
+ * @return 0, or the Win32 error.
+ */
+DWORD support_associate(const mio_completion_port *port, uintptr_t key, HANDLE handle);
+
 /** A thread of a test. */
 typedef struct support_thread support_thread;
 

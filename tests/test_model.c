@@ -163,8 +163,8 @@ void test_os_file_4(void) {
   HANDLE r = support_track(iocp_model_handle_from_fd(p[0], FILE_FLAG_OVERLAPPED));
   HANDLE w = support_track(iocp_model_handle_from_fd(p[1], FILE_FLAG_OVERLAPPED));
   mio_completion_port port = support_port(0);
-  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 1, r), 0);
-  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 2, w), 0);
+  CU_ASSERT_EQUAL_FATAL(support_associate(&port, 1, r), 0);
+  CU_ASSERT_EQUAL_FATAL(support_associate(&port, 2, w), 0);
   /* A write larger than the pipe waits for room, then completes with every byte. */
   static OVERLAPPED wov, rov;
   struct arrivals arrived = {{&rov, &wov}, {0, 0}, {0, 0}};
@@ -201,7 +201,7 @@ void test_os_file_4(void) {
   int q[2];
   CU_ASSERT_EQUAL_FATAL(pipe(q), 0);
   HANDLE qr = support_track(iocp_model_handle_from_fd(q[0], FILE_FLAG_OVERLAPPED));
-  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&port, 3, qr), 0);
+  CU_ASSERT_EQUAL_FATAL(support_associate(&port, 3, qr), 0);
   static OVERLAPPED first, second;
   char one[2], two[2];
   arrived = (struct arrivals){{&first, &second}, {0, 0}, {0, 0}};

@@ -82,6 +82,7 @@ static int threads_running(void) {
 
 /* ---- Ports: creation, until the handle table has grown ---- */
 
+/** Ports the fault test may hold at once while it waits for the table to grow. */
 #define MAX_PORTS 600
 
 static struct ports {
@@ -175,9 +176,9 @@ static struct assoc {
   unsigned open_before;
 } assoc;
 
-static DWORD associate(void *state) {
+static DWORD associate_pending(void *state) {
   struct assoc *s = state;
-  return mio_completion_port_add_handle(&s->port, 5, s->a);
+  return support_associate(&s->port, 5, s->a);
 }
 
 static DWORD create_for_file(void *state) {
@@ -304,7 +305,7 @@ static void fault_association(void) {
   CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(0, &assoc.port), 0);
   CU_ASSERT_FALSE(ReadFile(assoc.a, assoc.buf, sizeof assoc.buf, NULL, &assoc.ov));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
-  struct call add = {"mio_completion_port_add_handle", associate, assoc_intact, &assoc};
+  struct call add = {"add_handle (CreateIoCompletionPort)", associate_pending, assoc_intact, &assoc};
   exhaust(&add);
   struct call made = {"CreateIoCompletionPort(file, NULL)", create_for_file, made_intact, &assoc};
   exhaust(&made);
@@ -332,8 +333,8 @@ static void fault_reads_and_writes(void) {
                    .b = iocp_model_handle_from_fd(pair[1], FILE_FLAG_OVERLAPPED),
                    .fd_b = pair[1]};
   CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(0, &io.port), 0);
-  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&io.port, 1, io.a), 0);
-  CU_ASSERT_EQUAL_FATAL(mio_completion_port_add_handle(&io.port, 2, io.b), 0);
+  CU_ASSERT_EQUAL_FATAL(support_associate(&io.port, 1, io.a), 0);
+  CU_ASSERT_EQUAL_FATAL(support_associate(&io.port, 2, io.b), 0);
   struct call write = {"WriteFile", io_write, io_intact, &io};
   struct call read = {"ReadFile", io_read, io_intact, &io};
   for (int i = 0; i < 70; i++) { /* 140 packets: the ring grows for them twice */
@@ -377,8 +378,9 @@ void test_os_fault_1(void) {
   CU_ASSERT(end.fault_sites >= FAULT_SITE_FLOOR);
 }
 
-/** Ports the churn test makes, and how many at a time. */
+/** Ports the churn test makes. */
 #define CHURN_PORTS 100000
+/** How many of them are open at a time. */
 #define CHURN_PORTS_AT_ONCE 100
 /** File handles it makes: pairs, each with a request completed on it. */
 #define CHURN_FILES 10000
@@ -390,7 +392,7 @@ static void churn_pair(mio_completion_port *port) {
   HANDLE a = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
   HANDLE b = iocp_model_handle_from_fd(fds[1], FILE_FLAG_OVERLAPPED);
   CU_ASSERT_FATAL(a != NULL && b != NULL);
-  CU_ASSERT_EQUAL(mio_completion_port_add_handle(port, 1, a), 0);
+  CU_ASSERT_EQUAL(support_associate(port, 1, a), 0);
   OVERLAPPED ov = {0};
   char buf[1];
   CU_ASSERT_FALSE(ReadFile(a, buf, 1, NULL, &ov));

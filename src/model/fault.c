@@ -58,8 +58,13 @@ static int count_down(iocp_model_fault kind, const char *site) {
 }
 
 /**
+ * @brief Should this attempt fail?  Counts one attempt of @p fault at @p site.
+ *
  * Every attempt to get memory, a descriptor or a thread passes here first,
  * and each caller undoes what it did before reporting the failure.
+ * @param fault The kind of attempt.
+ * @param site MODEL__SITE of the caller, recorded while IOCP_MODEL_FAULT_RESOURCE is armed.
+ * @return 1 if iocp_model_inject_fault() armed a failure for this attempt, else 0.
  * @satisfies{OS-FAULT-1}
  */
 int model__fault_at(iocp_model_fault fault, const char *site) {

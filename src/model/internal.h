@@ -62,12 +62,7 @@ void model__object_release(struct model__object *obj);
 #define MODEL__SITE3(file, line) file ":" #line
 /** @endcond */
 
-/**
- * @brief Should this attempt fail?  Counts one attempt of @p fault at @p site.
- * @param fault The kind of attempt.
- * @param site MODEL__SITE of the caller, recorded while @p fault is armed.
- * @return 1 if iocp_model_inject_fault() armed a failure for this attempt, else 0.
- */
+/* Should this attempt fail?  Documented in fault.c. */
 int model__fault_at(iocp_model_fault fault, const char *site);
 
 /** model__fault_at() for the caller's own site. */

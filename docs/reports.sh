@@ -1,0 +1,21 @@
+#!/bin/sh
+# Copies the latest coverage and mutation reports into the docs site, or, where
+# none was made, a page that says how to make one, so the site's links hold.
+set -eu
+site=$1
+mkdir -p "$site/coverage" "$site/mutation"
+placeholder() { # placeholder FILE TARGET
+  printf '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Not made yet</title></head>'"\
+"'<body><p>No report yet: run <code>make %s</code>, then <code>make docs</code>.</p></body></html>\n' "$2" > "$1"
+}
+if [ -f build/coverage/index.html ]; then
+  cp build/coverage/*.html build/coverage/*.css "$site/coverage/" 2>/dev/null || cp build/coverage/*.html "$site/coverage/"
+else
+  placeholder "$site/coverage/index.html" coverage
+fi
+report=$(ls -t build/mutation/report.md build/mutation-module/report.md 2>/dev/null | head -1 || true)
+if [ -n "$report" ]; then
+  cp "$report" "$site/mutation/report.md"
+else
+  printf 'No report yet: run make mutate (or make check-mutate-module), then make docs.\n' > "$site/mutation/report.md"
+fi
