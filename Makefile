@@ -186,7 +186,7 @@ fuzz: $(FUZZER)
 
 # The same corpus on real Win32: every step checked against the reference, and
 # the trace compared line by line with the model's.
-WIN_FUZZ := $(WIN_BUILD)/fuzz_replay.exe
+WIN_FUZZ = $(WIN_BUILD)/fuzz_replay.exe
 $(WIN_FUZZ): tests/fuzz/fuzz_iocp.c $(MODULE_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/fuzz/fuzz_iocp.c $(MODULE_SRC)

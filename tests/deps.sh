@@ -13,6 +13,7 @@ need gcc         command -v gcc
 need binutils    command -v ar
 need libc6-dev   test -f /usr/include/stdio.h
 need clang       command -v clang
+need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' 
 need valgrind    command -v valgrind
 need python3     command -v python3
 need gcovr       command -v gcovr
