@@ -62,3 +62,10 @@ long support_open_handles(void) {
   iocp_model_stats(&stats);
   return (long)stats.handles_open;
 }
+
+int support_queue_apc(volatile int *ran) {
+  (void)ran;
+  return 0;
+}
+
+void support_run_apcs(void) {}

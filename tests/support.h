@@ -160,6 +160,16 @@ void support_disarm_faults(void);
  */
 DWORD support_associate(const mio_completion_port *port, uintptr_t key, HANDLE handle);
 
+/**
+ * @brief Queues an APC to the calling thread that sets @p *ran to 1 when it runs.
+ * @param ran The flag.
+ * @return 1, or 0 if the substrate has no APCs (the model).
+ */
+int support_queue_apc(volatile int *ran);
+
+/** @brief Runs the calling thread's queued APCs (an alertable wait of 0 ms). */
+void support_run_apcs(void);
+
 /** A thread of a test. */
 typedef struct support_thread support_thread;
 

@@ -181,6 +181,25 @@ void test_iocp_gm_10(void) {
   }
 }
 
+/** @verifies{IOCP-GM-11} */
+void test_iocp_gm_11(void) {
+  static volatile int ran;
+  ran = 0;
+  if (!support_queue_apc(&ran)) {
+    support_not_applicable("the model has no APCs, so alertable and plain waits look alike");
+    return;
+  }
+  mio_completion_port port = support_port(0);
+  mio_completion_status list[1];
+  const mio_duration zero = {0, 0};
+  size_t n = 9;
+  CU_ASSERT_EQUAL(mio_completion_port_get_many(&port, list, 1, &zero, &n), WAIT_TIMEOUT);
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_EQUAL(ran, 0); /* not run inside get_many: the wait was not alertable */
+  support_run_apcs();
+  CU_ASSERT_EQUAL(ran, 1); /* the APC was really queued */
+}
+
 /** @verifies{IOCP-GM-13} */
 void test_iocp_gm_13(void) {
   mio_completion_port port = support_port(0);
@@ -201,4 +220,4 @@ CU_TestInfo suite_get_many[] = {
     {"IOCP-GM-5", test_iocp_gm_5}, {"IOCP-GM-6", test_iocp_gm_6},
     {"IOCP-GM-7", test_iocp_gm_7}, {"IOCP-GM-8", test_iocp_gm_8},
     {"IOCP-GM-9", test_iocp_gm_9}, {"IOCP-GM-10", test_iocp_gm_10},
-    {"IOCP-GM-13", test_iocp_gm_13}, CU_TEST_INFO_NULL};
+    {"IOCP-GM-11", test_iocp_gm_11}, {"IOCP-GM-13", test_iocp_gm_13}, CU_TEST_INFO_NULL};

@@ -6,6 +6,7 @@ Each mutant changes one place of one file, with one of these operators:
   arith   + and - swapped
   logic   && and || swapped, or a ! removed
   const   an integer literal n replaced by n+1 (0 by 1, 1 by 0)
+  bool    TRUE and FALSE swapped
   error   an ERROR_* code replaced by another
   return  a returned value replaced by 0 (NULL for pointers) or 1
   delete  a statement line (a call or an assignment ending in ;) deleted
@@ -86,6 +87,8 @@ def mutations(line):
             suffix = t[len(digits):]
             new = "1" if digits == "0" else "0" if digits == "1" else str(int(digits) + 1)
             yield f"const {t} -> {new}{suffix}", at(k, new + suffix)
+        elif t in ("TRUE", "FALSE"):
+            yield f"bool {t} -> {'FALSE' if t == 'TRUE' else 'TRUE'}", at(k, "FALSE" if t == "TRUE" else "TRUE")
         elif t in ERRORS:
             other = ERRORS[(ERRORS.index(t) + 1) % len(ERRORS)]
             yield f"error {t} -> {other}", at(k, other)
@@ -121,13 +124,14 @@ def make(work):
 
 
 def run_suite(work, timeout):
+    """True if the suite passes, False if it fails, None if it ran out of time."""
     try:
         r = subprocess.run([os.path.join(work, "build", "runner")], cwd=work, timeout=timeout,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            env=dict(os.environ, MIO_TEST_FAIL_FAST="1"))
         return r.returncode == 0
     except subprocess.TimeoutExpired:
-        return False
+        return None
 
 
 def judge(work, path, original, mutant, timeout):
@@ -139,7 +143,10 @@ def judge(work, path, original, mutant, timeout):
         ok, _ = make(work)
         if not ok:
             return "stillborn"
-        return "survived" if run_suite(work, timeout) else "killed"
+        passed = run_suite(work, timeout)
+        if passed is None:  # a hang, or a machine too busy: once more, with time to spare
+            passed = run_suite(work, 3 * timeout)
+        return "survived" if passed else "killed"
     finally:
         with open(target, "w", encoding="utf-8") as f:
             f.write(original)
@@ -181,7 +188,7 @@ def main():
         if not ok:
             sys.exit("mutate: the unmutated tree does not build:\n" + log)
     start = time.time()
-    if not run_suite(works[0], 600):
+    if run_suite(works[0], 600) is not True:
         sys.exit("mutate: the suite fails on the unmutated code; fix that first")
     timeout = max(8.0, 4 * (time.time() - start))
     equivalents = load_equivalents(args.equivalents)

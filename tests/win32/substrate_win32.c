@@ -52,3 +52,11 @@ void support_disarm_faults(void) {}
 int support_inject_overcount(void) { return 0; }
 
 long support_open_handles(void) { return -1; }
+
+static void CALLBACK set_flag(ULONG_PTR flag) { *(volatile int *)flag = 1; }
+
+int support_queue_apc(volatile int *ran) {
+  return QueueUserAPC(set_flag, GetCurrentThread(), (ULONG_PTR)ran) != 0;
+}
+
+void support_run_apcs(void) { SleepEx(0, TRUE); }
