@@ -69,3 +69,9 @@ int support_queue_apc(volatile int *ran) {
 }
 
 void support_run_apcs(void) {}
+
+long support_packets_discarded(void) {
+  iocp_model_stats_t stats;
+  iocp_model_stats(&stats);
+  return (long)stats.packets_discarded;
+}

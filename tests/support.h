@@ -74,6 +74,12 @@ void support_setup(void);
 void support_teardown(void);
 
 /**
+ * @brief How many packets closed ports have discarded since the process began.
+ * @return The count, or -1 if the substrate cannot tell (Win32).
+ */
+long support_packets_discarded(void);
+
+/**
  * @brief How many handles the substrate has open, for leak checks.
  * @return The count, or -1 if the substrate cannot tell (Win32).
  */

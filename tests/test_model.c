@@ -227,8 +227,9 @@ void test_os_file_4(void) {
   HANDLE sw = support_track(iocp_model_handle_from_fd(q[1], 0));
   CU_ASSERT_TRUE(WriteFile(sw, "sync", 4, &done, NULL));
   CU_ASSERT_EQUAL(done, 4);
+  CU_ASSERT_TRUE(WriteFile(sw, "!", 1, NULL, NULL)); /* the count is optional */
   CU_ASSERT_TRUE(ReadFile(sr, buf, sizeof buf, &done, NULL));
-  CU_ASSERT_EQUAL(done, 4);
+  CU_ASSERT_EQUAL(done, 5);
   CU_ASSERT_TRUE(support_close_handle(sw));
   CU_ASSERT_FALSE(ReadFile(sr, buf, sizeof buf, &done, NULL)); /* the writer is gone */
   CU_ASSERT_EQUAL(GetLastError(), ERROR_BROKEN_PIPE);
@@ -247,6 +248,8 @@ void test_os_file_5(void) {
   CU_ASSERT_FALSE(ReadFile(b, NULL, 1, &done, NULL));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
   CU_ASSERT_EQUAL(done, 7); /* nothing reported, */
+  CU_ASSERT_TRUE(WriteFile(a, NULL, 0, &done, NULL)); /* NULL with length 0 is no error */
+  CU_ASSERT_EQUAL(done, 0);
   CU_ASSERT_TRUE(WriteFile(a, "k", 1, &done, &ov)); /* nothing moved: the next byte is the first */
   char c = 0;
   CU_ASSERT_TRUE(ReadFile(b, &c, 1, &done, NULL));

@@ -5,8 +5,9 @@ Reads the JSON that `gcovr --json` writes for src/.  Floors (README, make covera
   src/iocp.c   100% of lines and 100% of branches
   src/model/   at least 95% of lines and 90% of branches, taken together
 Every line left uncovered must be listed in the reasons file, by its text, with
-why it is not covered; a listed line that is now covered, or gone, is reported
-too, so the list stays current.  Prints a table per file.
+why it is not covered.  A listed line that this run covered, or that is gone, is
+reported as a note (the listed lines are races, which a run may happen to win),
+so the list can be kept current.  Prints a table per file.
 
 Usage: coverage_gate.py COVERAGE.json REASONS.txt
 """
@@ -77,8 +78,8 @@ def main():
                 print(f"  uncovered {name}:{n}: {reasons[key]}")
             else:
                 problems.append(f"{name}:{n}: uncovered and not listed with a reason: {key[1]}")
-    for key in sorted(set(reasons) - used):
-        problems.append(f"{sys.argv[2]}: listed line is covered now, or gone: {key[0]} | {key[1]}")
+    for key in sorted(set(reasons) - used):  # a race may be won on some runs: say so, do not fail
+        print(f"coverage: note: listed line covered on this run, or gone: {key[0]} | {key[1]}")
     for key, (lines, hit, branches, taken) in groups.items():
         line_floor, branch_floor = FLOORS[key]
         print(f"{key}: lines {pct(hit, lines):.1f}% (floor {line_floor:g}%), "

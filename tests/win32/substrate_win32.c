@@ -60,3 +60,5 @@ int support_queue_apc(volatile int *ran) {
 }
 
 void support_run_apcs(void) { SleepEx(0, TRUE); }
+
+long support_packets_discarded(void) { return -1; }
