@@ -184,21 +184,6 @@ fuzz: $(FUZZER)
 	$(FUZZER) -max_total_time=$(FUZZ_SECONDS) -max_len=256 -artifact_prefix=build/fuzz/ \
 	  build/fuzz/found $(FUZZ_CORPUS)
 
-# The same corpus on real Win32: every step checked against the reference, and
-# the trace compared line by line with the model's.
-WIN_FUZZ = $(WIN_BUILD)/fuzz_replay.exe
-$(WIN_FUZZ): tests/fuzz/fuzz_iocp.c $(MODULE_SRC) $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/fuzz/fuzz_iocp.c $(MODULE_SRC)
-
-check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
-	$(WINE_ENV) timeout 600 wine $(WIN_FUZZ) --trace $(FUZZ_CORPUS)/* > $(WIN_BUILD)/fuzz-trace.txt; \
-	  status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; tr -d '\r' < $(WIN_BUILD)/fuzz-trace.txt \
-	  > $(WIN_BUILD)/fuzz-trace.lf; tail -1 $(WIN_BUILD)/fuzz-trace.lf; [ $$status = 0 ]
-	diff build/fuzz/model-trace.txt $(WIN_BUILD)/fuzz-trace.lf > $(WIN_BUILD)/fuzz-trace.diff || \
-	  { echo "fuzz: the model and Wine differ on the corpus:"; head -20 $(WIN_BUILD)/fuzz-trace.diff; exit 1; }
-	@echo "fuzz: Wine and the model agree on every step of $$(ls $(FUZZ_CORPUS) | wc -l) inputs"
-
 # Mutation testing (tests/tools/mutate.py): every mutant of src/ against the
 # suite, floor 95% killed per file; make test runs it on the module only.
 MUTATE_JOBS ?= 2
@@ -274,6 +259,21 @@ win: $(WIN_RUNNER)
 check-wine: $(WIN_RUNNER)
 	@mkdir -p $(WIN_BUILD)/report
 	$(call run_wine,--xml $(WIN_BUILD)/report/iocp $(TEST))
+
+# The same corpus on real Win32: every step checked against the reference, and
+# the trace compared line by line with the model's.
+WIN_FUZZ := $(WIN_BUILD)/fuzz_replay.exe
+$(WIN_FUZZ): tests/fuzz/fuzz_iocp.c $(MODULE_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/fuzz/fuzz_iocp.c $(MODULE_SRC)
+
+check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
+	$(WINE_ENV) timeout 600 wine $(WIN_FUZZ) --trace $(FUZZ_CORPUS)/* > $(WIN_BUILD)/fuzz-trace.txt; \
+	  status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; tr -d '\r' < $(WIN_BUILD)/fuzz-trace.txt \
+	  > $(WIN_BUILD)/fuzz-trace.lf; tail -1 $(WIN_BUILD)/fuzz-trace.lf; [ $$status = 0 ]
+	diff build/fuzz/model-trace.txt $(WIN_BUILD)/fuzz-trace.lf > $(WIN_BUILD)/fuzz-trace.diff || \
+	  { echo "fuzz: the model and Wine differ on the corpus:"; head -20 $(WIN_BUILD)/fuzz-trace.diff; exit 1; }
+	@echo "fuzz: Wine and the model agree on every step of $$(ls $(FUZZ_CORPUS) | wc -l) inputs"
 
 # The public API's man pages: the function and type pages and the files they point to.
 MAN_PAGES = build/docs/man/man3/mio_*.3 build/docs/man/man3/iocp.c.3
