@@ -62,23 +62,19 @@ static void exhaust(const struct call *c) {
   }
 }
 
-static int descriptors_open(void) {
-  DIR *d = opendir("/proc/self/fd");
+/* Entries of a /proc directory, less "." and ".." (and `own`: its own descriptor). */
+static int entries(const char *dir, int own) {
+  DIR *d = opendir(dir);
   int n = 0;
   if (d == NULL) return -1;
   while (readdir(d) != NULL) n++;
   closedir(d);
-  return n - 3; /* ".", ".." and the directory's own descriptor */
+  return n - 2 - own;
 }
 
-static int threads_running(void) {
-  DIR *d = opendir("/proc/self/task");
-  int n = 0;
-  if (d == NULL) return -1;
-  while (readdir(d) != NULL) n++;
-  closedir(d);
-  return n - 2;
-}
+static int descriptors_open(void) { return entries("/proc/self/fd", 1); }
+
+static int threads_running(void) { return entries("/proc/self/task", 0); }
 
 /* ---- Ports: creation, until the handle table has grown ---- */
 

@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 
+import reasons as reviewed
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ERRORS = ["ERROR_INVALID_HANDLE", "ERROR_INVALID_PARAMETER", "ERROR_NO_SYSTEM_RESOURCES",
           "ERROR_INSUFFICIENT_BUFFER", "ERROR_TOO_MANY_OPEN_FILES", "ERROR_BROKEN_PIPE",
@@ -157,18 +159,9 @@ def judge(work, path, original, mutant, timeout):
 
 
 def load_equivalents(path):
-    eq = {}
     if not path or not os.path.exists(path):
-        return eq
-    for n, raw in enumerate(open(path, encoding="utf-8"), 1):
-        raw = raw.strip()
-        if not raw or raw.startswith("#"):
-            continue
-        parts = [p.strip() for p in raw.split(" | ")]
-        if len(parts) != 4 or not parts[3]:
-            sys.exit(f"{path}:{n}: expected 'file | line text | mutation | why'")
-        eq[tuple(parts[:3])] = parts[3]
-    return eq
+        return {}
+    return reviewed.load(path, ("file", "line text", "mutation", "why"))
 
 
 def main():
