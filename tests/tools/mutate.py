@@ -12,7 +12,9 @@ Each mutant changes one place of one file, with one of these operators:
   delete  a statement line (a call or an assignment ending in ;) deleted
 The suite (the CUnit runner, features on, built with -O0 so that undefined
 behaviour a mutant brings is not optimised into the original's) runs against
-each mutant, stopping at its first failure:
+each mutant, stopping at its first failure; a mutant that survives it is run
+again under ASan+UBSan with leak detection, which sees deleted frees and
+memory errors:
   killed     the runner fails, crashes or times out
   survived   the runner passes
   stillborn  the mutant does not compile (warnings are errors)
@@ -116,21 +118,30 @@ def build_tree(work):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d),
                         ignore=shutil.ignore_patterns("tools", "spin", "win32"))
     shutil.copy(os.path.join(ROOT, "Makefile"), work)
-    return make(work)
+    ok, log = make(work)
+    if ok:
+        ok, log = make(work, "asan")
+    return ok, log
 
 
-def make(work):
-    r = subprocess.run(["make", "-s", "-C", work, "BUILD=build", "CFLAGS=-O0 -g", "build/runner"],
+# The plain build, and the ASan+UBSan build that judges the plain run's
+# survivors: leaks and memory errors that the plain runner cannot see.
+BUILDS = {"plain": [], "asan": ["SANITIZE=-fsanitize=address,undefined -fno-sanitize-recover=all"]}
+
+
+def make(work, build="plain"):
+    r = subprocess.run(["make", "-s", "-C", work, f"BUILD={build}", "CFLAGS=-O0 -g",
+                        *BUILDS[build], f"{build}/runner"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return r.returncode == 0, r.stdout
 
 
-def run_suite(work, timeout):
+def run_suite(work, timeout, build="plain"):
     """True if the suite passes, False if it fails, None if it ran out of time."""
     try:
-        r = subprocess.run([os.path.join(work, "build", "runner")], cwd=work, timeout=timeout,
+        r = subprocess.run([os.path.join(work, build, "runner")], cwd=work, timeout=timeout,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=dict(os.environ, MIO_TEST_FAIL_FAST="1"))
+                           env=dict(os.environ, MIO_TEST_FAIL_FAST="1", ASAN_OPTIONS="detect_leaks=1"))
         return r.returncode == 0
     except subprocess.TimeoutExpired:
         return None
@@ -145,17 +156,23 @@ def judge(work, path, original, mutant, timeout):
         ok, _ = make(work)
         if not ok:
             return "stillborn"
-        passed = run_suite(work, timeout)
-        if passed is None:  # a hang, or a machine too busy: once more, with time to spare
-            passed = run_suite(work, 3 * timeout)
-        return "survived" if passed else "killed"
+        for build in BUILDS:
+            if build != "plain" and not make(work, build)[0]:
+                return "stillborn"
+            passed = run_suite(work, timeout * (1 if build == "plain" else 3), build)
+            if passed is None:  # a hang, or a machine too busy: once more, with time to spare
+                passed = run_suite(work, 3 * timeout * (1 if build == "plain" else 3), build)
+            if not passed:
+                return "killed"
+        return "survived"
     finally:
         with open(target, "w", encoding="utf-8") as f:
             f.write(original)
-        # the object must not keep the mutant's timestamp: rebuild from the original
-        obj = os.path.join(work, "build", "obj", path[:-2] + ".o")
-        if os.path.exists(obj):
-            os.remove(obj)
+        # the objects must not keep the mutant's timestamp: rebuild from the original
+        for build in BUILDS:
+            obj = os.path.join(work, build, "obj", path[:-2] + ".o")
+            if os.path.exists(obj):
+                os.remove(obj)
 
 
 def load_equivalents(path):
