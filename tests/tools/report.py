@@ -8,7 +8,8 @@ substrate cannot check).  Prints one line per requirement (ID, C symbol, result
 on each substrate) and the totals, and writes conformance.md and
 conformance.json.  A result is PASS, FAIL, NOT RUN, DEVIATION (passed, asserting
 the substrate's documented deviation from Windows) or N/A (not checkable there;
-the tests of suite `model` check the model's own extensions).  Exits 1 if an
+the tests of suites `model` and `resources` check the model's own extensions
+and resources).  Exits 1 if an
 invariant failed or did not run on any substrate.  Python 3 standard library only.
 """
 import argparse
@@ -48,11 +49,16 @@ def runner_notes(results_path):
     return notes
 
 
+# Suites only the model runs (tests/substrate_model.c), and why.
+MODEL_SUITES = {"model": "tests the model's own extension",
+                "resources": "tests the model's resources: faults injected, handles counted"}
+
+
 def result_of(row, name, got, notes):
     if row["kind"] != "invariant":
         return row["kind"], ""
-    if name != "model" and row["cunit_suite"] == "model":
-        return "n/a", "tests the model's own extension"
+    if name != "model" and row["cunit_suite"] in MODEL_SUITES:
+        return "n/a", MODEL_SUITES[row["cunit_suite"]]
     result = got.get((row["cunit_suite"], row["cunit_test"]), "not run")
     kind, text = notes.get(row["cunit_test"], (None, ""))
     if result == "pass" and kind == "deviation":
