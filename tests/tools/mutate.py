@@ -14,7 +14,8 @@ The suite (the CUnit runner, features on, built with -O0 so that undefined
 behaviour a mutant brings is not optimised into the original's) runs against
 each mutant, stopping at its first failure; a mutant that survives it is run
 again under ASan+UBSan with leak detection, which sees deleted frees and
-memory errors:
+memory errors, and then under TSan, which sees a deleted lock or unlock (an
+unlock of a mutex nobody holds, a data race) even when no test loses by it:
   killed     the runner fails, crashes or times out
   survived   the runner passes
   stillborn  the mutant does not compile (warnings are errors)
@@ -22,7 +23,10 @@ A survivor listed in the equivalents file (`file | line text | mutation | why`)
 is equivalent: no test can tell it from the original; it is reported apart and
 left out of the score, killed / (killed + survived).
 
-Usage: mutate.py [--jobs N] [--floor PCT] [--equivalents FILE] [--out DIR] FILE...
+Usage: mutate.py [--jobs N] [--floor PCT] [--equivalents FILE] [--out DIR]
+                 [--survivors REPORT.json] FILE...
+--survivors judges again only the mutants that survived in an earlier report
+(a quick loop while tests are written; its score counts those mutants only).
 Exit status 1 if a file's score is below the floor, or an equivalents entry
 names no surviving mutant (it is stale).
 """
@@ -118,15 +122,18 @@ def build_tree(work):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d),
                         ignore=shutil.ignore_patterns("tools", "spin", "win32"))
     shutil.copy(os.path.join(ROOT, "Makefile"), work)
-    ok, log = make(work)
-    if ok:
-        ok, log = make(work, "asan")
+    for build in BUILDS:
+        ok, log = make(work, build)
+        if not ok:
+            break
     return ok, log
 
 
-# The plain build, and the ASan+UBSan build that judges the plain run's
-# survivors: leaks and memory errors that the plain runner cannot see.
-BUILDS = {"plain": [], "asan": ["SANITIZE=-fsanitize=address,undefined -fno-sanitize-recover=all"]}
+# The plain build, then the sanitizer builds that judge the plain run's
+# survivors, in this order: leaks and memory errors, then locking errors.
+BUILDS = {"plain": [], "asan": ["SANITIZE=-fsanitize=address,undefined -fno-sanitize-recover=all"],
+          "tsan": ["SANITIZE=-fsanitize=thread"]}
+SLOWER = {"plain": 1, "asan": 3, "tsan": 6}  # the timeout's factor per build
 
 
 def make(work, build="plain"):
@@ -141,7 +148,8 @@ def run_suite(work, timeout, build="plain"):
     try:
         r = subprocess.run([os.path.join(work, build, "runner")], cwd=work, timeout=timeout,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=dict(os.environ, MIO_TEST_FAIL_FAST="1", ASAN_OPTIONS="detect_leaks=1"))
+                           env=dict(os.environ, MIO_TEST_FAIL_FAST="1", ASAN_OPTIONS="detect_leaks=1",
+                                    TSAN_OPTIONS="halt_on_error=1"))
         return r.returncode == 0
     except subprocess.TimeoutExpired:
         return None
@@ -159,9 +167,9 @@ def judge(work, path, original, mutant, timeout):
         for build in BUILDS:
             if build != "plain" and not make(work, build)[0]:
                 return "stillborn"
-            passed = run_suite(work, timeout * (1 if build == "plain" else 3), build)
+            passed = run_suite(work, timeout * SLOWER[build], build)
             if passed is None:  # a hang, or a machine too busy: once more, with time to spare
-                passed = run_suite(work, 3 * timeout * (1 if build == "plain" else 3), build)
+                passed = run_suite(work, 3 * timeout * SLOWER[build], build)
             if not passed:
                 return "killed"
         return "survived"
@@ -188,6 +196,7 @@ def main():
     ap.add_argument("--floor", type=float, default=95.0)
     ap.add_argument("--equivalents", default=os.path.join(ROOT, "tests", "mutation_equivalent.txt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "mutation"))
+    ap.add_argument("--survivors", help="an earlier report.json: judge its survivors only")
     args = ap.parse_args()
     args.out = os.path.abspath(args.out)
 
@@ -201,6 +210,9 @@ def main():
     if run_suite(works[0], 600) is not True:
         sys.exit("mutate: the suite fails on the unmutated code; fix that first")
     timeout = max(8.0, 4 * (time.time() - start))
+    for build in BUILDS:  # a sanitizer stage that fails on the original would kill every survivor
+        if build != "plain" and run_suite(works[0], timeout * SLOWER[build], build) is not True:
+            sys.exit(f"mutate: the suite fails on the unmutated code under {build}; fix that first")
     equivalents = load_equivalents(args.equivalents)
 
     jobs = []
@@ -211,6 +223,10 @@ def main():
             for desc, new in mutations(line):
                 mutant = "\n".join(lines[:i] + ([new] if new != "" else []) + lines[i + 1:])
                 jobs.append((path, i + 1, line.strip(), desc, text, mutant))
+    if args.survivors:
+        earlier = json.load(open(args.survivors, encoding="utf-8"))["mutants"]
+        again = {(r["file"], r["text"], r["mutation"]) for r in earlier if r["result"] == "survived"}
+        jobs = [j for j in jobs if (j[0], j[2], j[3]) in again]
     print(f"mutate: {len(jobs)} mutants of {', '.join(args.files)}; {args.jobs} jobs, "
           f"timeout {timeout:.0f} s each", flush=True)
 
@@ -263,7 +279,7 @@ def main():
     report += ["", "## Equivalent mutants (tests/mutation_equivalent.txt)", ""]
     report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`: {r['why']}"
                for r in results if r["result"] == "equivalent"] or ["(none)"]
-    stale = [k for k in equivalents if k[0] in args.files and k not in used]
+    stale = [k for k in equivalents if k[0] in args.files and k not in used and not args.survivors]
     for k in stale:
         report.append(f"- STALE entry, no such survivor: {' | '.join(k)}")
         failed = True
