@@ -7,8 +7,10 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "model/internal.h"
 #include "support.h"
 
 /** @verifies{OS-FILE-1} */
@@ -32,6 +34,19 @@ void test_os_file_1(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
   CU_ASSERT_NOT_EQUAL(fcntl(regular, F_GETFD), -1);
   close(regular);
+  /* Descriptor 0 is a descriptor like any other. */
+  int saved = dup(0); /* -1 if the runner has no standard input: 0 is free then */
+  close(0);
+  CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+  CU_ASSERT_EQUAL(fds[0], 0);
+  h = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
+  CU_ASSERT_PTR_NOT_NULL(h);
+  CU_ASSERT_TRUE(h == NULL || CloseHandle(h));
+  close(fds[1]);
+  if (saved >= 0) {
+    dup2(saved, 0);
+    close(saved);
+  }
 }
 
 struct blocked_read {
@@ -257,9 +272,51 @@ void test_os_file_5(void) {
 }
 
 /** The tests of this file: suite "model". */
+static int not_before(const struct timespec *t, const struct timespec *deadline) {
+  return t->tv_sec > deadline->tv_sec ||
+         (t->tv_sec == deadline->tv_sec && t->tv_nsec >= deadline->tv_nsec);
+}
+
+/** @verifies{OS-TIME-1} */
+void test_os_time_1(void) {
+  static const struct {
+    struct timespec from;
+    DWORD ms;
+    struct timespec to;
+  } cases[] = {
+      {{5, 0}, 0, {5, 0}},
+      {{5, 0}, 999, {5, 999000000}},
+      {{5, 0}, 2002, {7, 2000000}},
+      {{5, 1000000}, 999, {6, 0}},          /* exactly 10^9 ns is carried */
+      {{5, 999999999}, 1, {6, 999999}},      /* over 10^9 ns too */
+      {{5, 999999999}, 1999, {7, 998999999}},
+      {{0, 0}, INFINITE - 1, {4294967, 294000000}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct timespec t = cases[i].from;
+    model__deadline_add(&t, cases[i].ms);
+    CU_ASSERT_EQUAL(t.tv_sec, cases[i].to.tv_sec);
+    CU_ASSERT_EQUAL(t.tv_nsec, cases[i].to.tv_nsec);
+  }
+  /* A timed-out wait ends no earlier than its deadline on that clock. */
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  struct timespec deadline, end;
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 20, FALSE));
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  model__deadline_add(&deadline, 20);
+  CU_ASSERT(not_before(&end, &deadline));
+  CU_ASSERT_TRUE(CloseHandle(port));
+}
+
 CU_TestInfo suite_model[] = {{"OS-FILE-1", test_os_file_1},
                              {"OS-FILE-2", test_os_file_2},
                              {"OS-FILE-3", test_os_file_3},
                              {"OS-FILE-4", test_os_file_4},
                              {"OS-FILE-5", test_os_file_5},
+                             {"OS-TIME-1", test_os_time_1},
                              CU_TEST_INFO_NULL};

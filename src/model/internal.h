@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "win32_model.h"
 
@@ -103,6 +104,13 @@ void model__handle_stats(unsigned *open, unsigned *slots);
  * @return 1 or 0.
  */
 unsigned model__io_running(void);
+
+/**
+ * @brief Moves @p t, a time on CLOCK_MONOTONIC, @p ms milliseconds later.
+ * @param t The time; its tv_nsec stays below 10^9.
+ * @param ms The interval.
+ */
+void model__deadline_add(struct timespec *t, DWORD ms);
 
 /**
  * @brief Packets discarded by closed ports, for iocp_model_stats().

@@ -271,8 +271,9 @@ void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED
   if (w != NULL) waiter_wake(w);
 }
 
-static void deadline_after(struct timespec *t, DWORD ms) {
-  clock_gettime(CLOCK_MONOTONIC, t);
+/** @satisfies{OS-TIME-1} */
+void model__deadline_add(struct timespec *t, DWORD ms) {
+  assert(t->tv_nsec >= 0 && t->tv_nsec < 1000000000L);
   t->tv_sec += ms / 1000;
   t->tv_nsec += (long)(ms % 1000) * 1000000L;
   if (t->tv_nsec >= 1000000000L) {
@@ -295,7 +296,10 @@ static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULON
   port->top = &w;
 
   struct timespec deadline;
-  if (ms != INFINITE) deadline_after(&deadline, ms);
+  if (ms != INFINITE) {
+    clock_gettime(CLOCK_MONOTONIC, &deadline); /* OS-TIME-1: "on the model's monotonic clock" */
+    model__deadline_add(&deadline, ms);
+  }
   while (!w.done) {
     int rc = ms == INFINITE ? pthread_cond_wait(&w.wake, &port->lock)
                             : pthread_cond_timedwait(&w.wake, &port->lock, &deadline);
