@@ -16,7 +16,7 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Isrc
 CFLAGS   ?= -O2 -g
 SANITIZE ?=
 FEATURES ?=
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -pthread
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -fvisibility=hidden -pthread
 LDLIBS_TEST = -lcunit -pthread
 
 MODULE_SRC := src/iocp.c

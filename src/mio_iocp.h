@@ -69,64 +69,64 @@ typedef struct mio_duration {
 } mio_duration;
 
 /* Creates a port with the given concurrency value (`new`). */
-uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out);
+MIO_EXTERN uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out);
 
 #if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
 /* Associates handle with the port under token (`add_handle`). */
-uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr_t token,
+MIO_EXTERN uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr_t token,
                                         HANDLE handle);
 #endif
 
 /* Dequeues up to len statuses, waiting only while none is queued (`get_many`). */
-uint32_t mio_completion_port_get_many(const mio_completion_port *self,
+MIO_EXTERN uint32_t mio_completion_port_get_many(const mio_completion_port *self,
                                       mio_completion_status *list, size_t len,
                                       const mio_duration *timeout, size_t *removed);
 
 /* Posts status to the port (`post`). */
-uint32_t mio_completion_port_post(const mio_completion_port *self,
+MIO_EXTERN uint32_t mio_completion_port_post(const mio_completion_port *self,
                                   mio_completion_status status);
 
 /* The port's HANDLE, still owned by the port (`as_raw_handle`). */
-HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self);
+MIO_EXTERN HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self);
 
 /* Makes a port that takes ownership of handle (`from_raw_handle`). */
-uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port *out);
+MIO_EXTERN uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port *out);
 
 /* Gives the HANDLE away without closing it (`into_raw_handle`). */
-HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self);
+MIO_EXTERN HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self);
 
 /* Closes the port's HANDLE (the Drop of mio's `Handle`). */
-uint32_t mio_completion_port_close(mio_completion_port *self);
+MIO_EXTERN uint32_t mio_completion_port_close(mio_completion_port *self);
 
 /* Writes the Debug text `CompletionStatus(OVERLAPPED_ENTRY)`. */
-uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
+MIO_EXTERN uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
                                      size_t size);
 
 /* A status with the given values and Internal 0 (`new`). */
-mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
+MIO_EXTERN mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
                                                 OVERLAPPED *overlapped);
 
 #if MIO_FEATURE_OS_EXT
 /* Views an OVERLAPPED_ENTRY as a status, without copying (`from_entry`). */
-const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_ENTRY *entry);
+MIO_EXTERN const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_ENTRY *entry);
 #endif
 
 /* The all-zero status, for get_many buffers (`zero`). */
-mio_completion_status mio_completion_status_zero(void);
+MIO_EXTERN mio_completion_status mio_completion_status_zero(void);
 
 /* Bytes transferred (`bytes_transferred`). */
-uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *self);
+MIO_EXTERN uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *self);
 
 /* Completion key (`token`). */
-uintptr_t mio_completion_status_token(const mio_completion_status *self);
+MIO_EXTERN uintptr_t mio_completion_status_token(const mio_completion_status *self);
 
 /* OVERLAPPED pointer (`overlapped`). */
-OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self);
+MIO_EXTERN OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self);
 
 /* The wrapped OVERLAPPED_ENTRY (`entry`). */
-const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status *self);
+MIO_EXTERN const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status *self);
 
 /* A timeout in whole milliseconds for the OS (`duration_millis`). */
-uint32_t mio_duration_millis(const mio_duration *timeout);
+MIO_EXTERN uint32_t mio_duration_millis(const mio_duration *timeout);
 
 #endif

@@ -9,6 +9,15 @@
 #ifndef MIO_WIN32_H
 #define MIO_WIN32_H
 
+/** Marks a function the shared library exports; everything else is built
+ *  hidden (-fvisibility=hidden), so only the public API and the model's
+ *  documented calls are visible to programs that link the library. */
+#if defined(__GNUC__) && !defined(_WIN32)
+#define MIO_EXTERN __attribute__((visibility("default")))
+#else
+#define MIO_EXTERN
+#endif
+
 #ifdef _WIN32
 #include <windows.h>
 #else

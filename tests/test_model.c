@@ -294,7 +294,7 @@ void test_os_time_1(void) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     struct timespec t = cases[i].from;
-    model__deadline_add(&t, cases[i].ms);
+    mio__deadline_add(&t, cases[i].ms);
     CU_ASSERT_EQUAL(t.tv_sec, cases[i].to.tv_sec);
     CU_ASSERT_EQUAL(t.tv_nsec, cases[i].to.tv_nsec);
   }
@@ -308,7 +308,7 @@ void test_os_time_1(void) {
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 20, FALSE));
   clock_gettime(CLOCK_MONOTONIC, &end);
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
-  model__deadline_add(&deadline, 20);
+  mio__deadline_add(&deadline, 20);
   CU_ASSERT(not_before(&end, &deadline));
   CU_ASSERT_TRUE(CloseHandle(port));
 }

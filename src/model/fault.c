@@ -63,26 +63,26 @@ static int count_down(iocp_model_fault kind, const char *site) {
  * Every attempt to get memory, a descriptor or a thread passes here first,
  * and each caller undoes what it did before reporting the failure.
  * @param fault The kind of attempt.
- * @param site MODEL__SITE of the caller, recorded while IOCP_MODEL_FAULT_RESOURCE is armed.
+ * @param site MIO__SITE of the caller, recorded while IOCP_MODEL_FAULT_RESOURCE is armed.
  * @return 1 if iocp_model_inject_fault() armed a failure for this attempt, else 0.
  * @satisfies{OS-FAULT-1}
  */
-int model__fault_at(iocp_model_fault fault, const char *site) {
+int mio__fault_at(iocp_model_fault fault, const char *site) {
   assert((unsigned)fault < IOCP_MODEL_FAULT_RESOURCE);
   int fail = count_down(fault, site);
   if (fault != IOCP_MODEL_FAULT_OVERCOUNT) fail |= count_down(IOCP_MODEL_FAULT_RESOURCE, site);
   return fail;
 }
 
-void *model__malloc_at(size_t size, const char *site) {
-  return model__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : malloc(size);
+void *mio__malloc_at(size_t size, const char *site) {
+  return mio__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : malloc(size);
 }
 
-void *model__realloc_at(void *ptr, size_t size, const char *site) {
-  return model__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : realloc(ptr, size);
+void *mio__realloc_at(void *ptr, size_t size, const char *site) {
+  return mio__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : realloc(ptr, size);
 }
 
-void model__fault_stats(unsigned *sites, unsigned *injected) {
+void mio__fault_stats(unsigned *sites, unsigned *injected) {
   pthread_mutex_lock(&reached.lock);
   *sites = reached.sites;
   *injected = reached.injected;
@@ -91,8 +91,8 @@ void model__fault_stats(unsigned *sites, unsigned *injected) {
 
 void iocp_model_stats(iocp_model_stats_t *out) {
   if (out == NULL) return;
-  model__handle_stats(&out->handles_open, &out->table_slots);
-  out->io_threads = model__io_running();
-  out->packets_discarded = model__port_discarded();
-  model__fault_stats(&out->fault_sites, &out->faults_injected);
+  mio__handle_stats(&out->handles_open, &out->table_slots);
+  out->io_threads = mio__io_running();
+  out->packets_discarded = mio__port_discarded();
+  mio__fault_stats(&out->fault_sites, &out->faults_injected);
 }

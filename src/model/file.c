@@ -47,13 +47,13 @@ struct queue {
   struct request *head, *tail;
 };
 
-struct model__file {
-  struct model__object hdr;
-  struct model__io_link link;
+struct mio__file {
+  struct mio__object hdr;
+  struct mio__io_link link;
   int fd;
   DWORD flags;
   pthread_mutex_t lock;
-  struct model__object *port; /* NULL until associated */
+  struct mio__object *port; /* NULL until associated */
   ULONG_PTR key;
   struct queue reads, writes;
   int watched;     /* the descriptor is in the I/O thread's set: an overlapped handle */
@@ -62,11 +62,11 @@ struct model__file {
   unsigned calls; /* calls using `fd` outside the lock */
 };
 
-static void file_close(struct model__object *obj);
-static void file_destroy(struct model__object *obj);
+static void file_close(struct mio__object *obj);
+static void file_destroy(struct mio__object *obj);
 
-static struct model__file *file_get(HANDLE handle) {
-  return (struct model__file *)model__handle_get(handle, MODEL__FILE);
+static struct mio__file *file_get(HANDLE handle) {
+  return (struct mio__file *)mio__handle_get(handle, MIO__FILE);
 }
 
 /**
@@ -94,27 +94,27 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
     SetLastError(ERROR_INVALID_PARAMETER);
     return NULL;
   }
-  struct model__file *file = model__malloc(sizeof *file);
+  struct mio__file *file = mio__malloc(sizeof *file);
   if (file == NULL) {
     SetLastError(ERROR_NO_SYSTEM_RESOURCES);
     return NULL;
   }
-  *file = (struct model__file){.hdr = {.type = MODEL__FILE}, .fd = fd, .flags = flags};
+  *file = (struct mio__file){.hdr = {.type = MIO__FILE}, .fd = fd, .flags = flags};
   atomic_init(&file->hdr.refs, 1);
   file->hdr.close = file_close;
   file->hdr.destroy = file_destroy;
   file->link.obj = &file->hdr;
   pthread_mutex_init(&file->lock, NULL);
-  DWORD error = model__io_hold();
+  DWORD error = mio__io_hold();
   int held = error == 0;
   if (held && (flags & FILE_FLAG_OVERLAPPED)) {
-    error = model__io_add(&file->link, fd);
+    error = mio__io_add(&file->link, fd);
     file->watched = error == 0;
   }
-  HANDLE handle = error == 0 ? model__handle_insert(&file->hdr) : NULL; /* or 1450 */
+  HANDLE handle = error == 0 ? mio__handle_insert(&file->hdr) : NULL; /* or 1450 */
   if (handle == NULL) {
-    if (file->watched) model__io_forget(fd); /* the thread never saw it: no reference to drop */
-    if (held) model__io_drop(NULL);
+    if (file->watched) mio__io_forget(fd); /* the thread never saw it: no reference to drop */
+    if (held) mio__io_drop(NULL);
     if (error != 0) SetLastError(error);
     pthread_mutex_destroy(&file->lock);
     free(file);
@@ -132,24 +132,24 @@ static size_t queue_length(const struct queue *q) {
 
 /* Requests already pending complete onto the port too (OS-ASSOC-4), so each
  * gets its packet reserved now. */
-DWORD model__file_associate(HANDLE handle, struct model__object *port, ULONG_PTR key) {
-  struct model__file *file = file_get(handle);
+DWORD mio__file_associate(HANDLE handle, struct mio__object *port, ULONG_PTR key) {
+  struct mio__file *file = file_get(handle);
   if (file == NULL) return ERROR_INVALID_HANDLE;
   DWORD error;
   pthread_mutex_lock(&file->lock);
   if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || file->port != NULL) {
     error = ERROR_INVALID_PARAMETER;
-  } else if (!model__port_reserve(port, queue_length(&file->reads) +
+  } else if (!mio__port_reserve(port, queue_length(&file->reads) +
                                             queue_length(&file->writes))) {
     error = ERROR_NO_SYSTEM_RESOURCES;
   } else {
-    model__object_retain(port);
+    mio__object_retain(port);
     file->port = port;
     file->key = key;
     error = 0;
   }
   pthread_mutex_unlock(&file->lock);
-  model__object_release(&file->hdr);
+  mio__object_release(&file->hdr);
   return error;
 }
 
@@ -201,14 +201,14 @@ static ssize_t transfer(int fd, int writing, char *buf, size_t len) {
 /* A read of a closed pipe is broken (109); a write to one is closing (232). */
 static DWORD status_of(ssize_t negative_errno, int writing) {
   if (negative_errno != -EPIPE && negative_errno != -ECONNRESET) return STATUS_UNSUCCESSFUL;
-  return writing ? MODEL__STATUS_PIPE_CLOSING : MODEL__STATUS_PIPE_BROKEN;
+  return writing ? MIO__STATUS_PIPE_CLOSING : MIO__STATUS_PIPE_BROKEN;
 }
 
 static DWORD error_of(DWORD status) {
   switch (status) {
-  case MODEL__STATUS_PIPE_BROKEN:
+  case MIO__STATUS_PIPE_BROKEN:
     return ERROR_BROKEN_PIPE;
-  case MODEL__STATUS_PIPE_CLOSING:
+  case MIO__STATUS_PIPE_CLOSING:
     return ERROR_NO_DATA;
   default:
     return ERROR_GEN_FAILURE;
@@ -219,10 +219,10 @@ static DWORD error_of(DWORD status) {
 static DWORD moved(DWORD len, ssize_t n) { return len == 0 ? 0 : (DWORD)n; }
 
 /* Writes the result into the OVERLAPPED and queues the packet, if associated. */
-static void complete(struct model__file *file, LPOVERLAPPED ov, DWORD status, DWORD bytes) {
+static void complete(struct mio__file *file, LPOVERLAPPED ov, DWORD status, DWORD bytes) {
   ov->Internal = status;
   ov->InternalHigh = bytes;
-  if (file->port != NULL) model__port_complete(file->port, file->key, ov, status, bytes);
+  if (file->port != NULL) mio__port_complete(file->port, file->key, ov, status, bytes);
 }
 
 static void push(struct queue *q, struct request *r) {
@@ -241,15 +241,15 @@ static struct request *pop(struct queue *q) {
 /* Tells the I/O thread which directions have requests waiting.  The watch
  * is edge-triggered, so a quiet descriptor whose peer hangs up wakes the
  * thread once, not on every turn; a change of events rechecks readiness. */
-static void watch(struct model__file *file) {
+static void watch(struct mio__file *file) {
   unsigned events = (file->reads.head ? EPOLLIN : 0u) | (file->writes.head ? EPOLLOUT : 0u);
   if (events == file->events) return;
-  model__io_watch(&file->link, file->fd, events | EPOLLET);
+  mio__io_watch(&file->link, file->fd, events | EPOLLET);
   file->events = events;
 }
 
 /* Moves waiting requests of one direction forward; call with the file locked. */
-static void serve(struct model__file *file, struct queue *q, int writing) {
+static void serve(struct mio__file *file, struct queue *q, int writing) {
   while (q->head != NULL) {
     struct request *r = q->head;
     ssize_t n = transfer(file->fd, writing, r->buf + r->done, r->len - r->done);
@@ -267,8 +267,8 @@ static void serve(struct model__file *file, struct queue *q, int writing) {
  *
  * @satisfies{OS-IO-5}
  */
-void model__file_ready(struct model__object *obj) {
-  struct model__file *file = (struct model__file *)obj;
+void mio__file_ready(struct mio__object *obj) {
+  struct mio__file *file = (struct mio__file *)obj;
   pthread_mutex_lock(&file->lock);
   if (!file->closed) {
     serve(file, &file->reads, 0);
@@ -279,7 +279,7 @@ void model__file_ready(struct model__object *obj) {
 }
 
 /* Closes the descriptor once the handle is closed and no call uses it; call locked. */
-static void release_fd(struct model__file *file) {
+static void release_fd(struct mio__file *file) {
   if (file->closed && file->calls == 0 && file->fd >= 0) {
     close(file->fd);
     file->fd = -1;
@@ -298,12 +298,12 @@ static void wait_ready(int fd, int writing) {
  * and queues no packet: there is no OVERLAPPED to report, OS-IO-10).  The
  * call counts as a user of the descriptor, so closing the handle meanwhile
  * defers closing the descriptor until the call returns (OS-FILE-2). */
-static BOOL transfer_sync(struct model__file *file, int writing, char *buf, DWORD len,
+static BOOL transfer_sync(struct mio__file *file, int writing, char *buf, DWORD len,
                           LPDWORD out) {
   pthread_mutex_lock(&file->lock);
   if (file->closed) {
     pthread_mutex_unlock(&file->lock);
-    return model__fail(ERROR_INVALID_HANDLE);
+    return mio__fail(ERROR_INVALID_HANDLE);
   }
   file->calls++;
   int fd = file->fd;
@@ -319,19 +319,19 @@ static BOOL transfer_sync(struct model__file *file, int writing, char *buf, DWOR
   file->calls--;
   release_fd(file);
   pthread_mutex_unlock(&file->lock);
-  if (n < 0) return model__fail(error_of(status_of(n, writing)));
+  if (n < 0) return mio__fail(error_of(status_of(n, writing)));
   if (out != NULL) *out = done;
   return TRUE;
 }
 
 /* The overlapped request: complete now, fail now, or pend.  Its packet and
  * its memory are had first, so that once bytes have moved it cannot fail. */
-static DWORD start(struct model__file *file, int writing, char *buf, DWORD len, LPDWORD out,
+static DWORD start(struct mio__file *file, int writing, char *buf, DWORD len, LPDWORD out,
                    LPOVERLAPPED ov) {
   struct queue *q = writing ? &file->writes : &file->reads;
   if (file->closed) return ERROR_INVALID_HANDLE;
-  if (file->port != NULL && !model__port_reserve(file->port, 1)) return ERROR_NO_SYSTEM_RESOURCES;
-  struct request *r = model__malloc(sizeof *r);
+  if (file->port != NULL && !mio__port_reserve(file->port, 1)) return ERROR_NO_SYSTEM_RESOURCES;
+  struct request *r = mio__malloc(sizeof *r);
   ssize_t n = r == NULL || q->head != NULL ? 0 : transfer(file->fd, writing, buf, len);
   DWORD done = n > 0 ? moved(len, n) : 0;
   if (n > 0 && (!writing || done == len)) {
@@ -342,12 +342,12 @@ static DWORD start(struct model__file *file, int writing, char *buf, DWORD len, 
   }
   if (r == NULL || n < 0) { /* no memory to wait, or failed now: no packet */
     free(r);
-    if (file->port != NULL) model__port_unreserve(file->port);
+    if (file->port != NULL) mio__port_unreserve(file->port);
     ov->Internal = n < 0 ? status_of(n, writing) : STATUS_UNSUCCESSFUL;
     return n < 0 ? error_of(status_of(n, writing)) : ERROR_NO_SYSTEM_RESOURCES;
   }
   *r = (struct request){NULL, ov, buf, len, done};
-  ov->Internal = MODEL__STATUS_PENDING;
+  ov->Internal = MIO__STATUS_PENDING;
   push(q, r);
   watch(file);
   return ERROR_IO_PENDING;
@@ -355,21 +355,21 @@ static DWORD start(struct model__file *file, int writing, char *buf, DWORD len, 
 
 static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD out,
                     LPOVERLAPPED ov) {
-  struct model__file *file = file_get(handle);
+  struct mio__file *file = file_get(handle);
   if (file == NULL) return FALSE;
   BOOL ok;
   if (buf == NULL && len > 0) {
-    ok = model__fail(ERROR_INVALID_PARAMETER);
+    ok = mio__fail(ERROR_INVALID_PARAMETER);
   } else if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || ov == NULL) {
     ok = transfer_sync(file, writing, buf, len, out);
   } else {
     pthread_mutex_lock(&file->lock);
     DWORD error = start(file, writing, buf, len, out, ov);
     pthread_mutex_unlock(&file->lock);
-    ok = error == 0 ? TRUE : model__fail(error);
+    ok = error == 0 ? TRUE : mio__fail(error);
   }
-  model__object_release(&file->hdr);
-  if (writing && ok) model__io_flush(); /* the other end's reads have completed (OS-IO-9) */
+  mio__object_release(&file->hdr);
+  if (writing && ok) mio__io_flush(); /* the other end's reads have completed (OS-IO-9) */
   return ok;
 }
 
@@ -429,31 +429,31 @@ BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
  * the time it returns, those of the other end, which sees the close.  A call
  * still using the descriptor keeps it open; a socket is shut down, so that
  * such a call ends and the other end sees the close now. */
-static void file_close(struct model__object *obj) {
-  struct model__file *file = (struct model__file *)obj;
+static void file_close(struct mio__object *obj) {
+  struct mio__file *file = (struct mio__file *)obj;
   pthread_mutex_lock(&file->lock);
   file->closed = 1;
   struct queue *queues[] = {&file->reads, &file->writes};
   for (int i = 0; i < 2; i++) {
     while (queues[i]->head != NULL) {
       struct request *r = pop(queues[i]);
-      complete(file, r->overlapped, MODEL__STATUS_PIPE_BROKEN, r->done);
+      complete(file, r->overlapped, MIO__STATUS_PIPE_BROKEN, r->done);
       free(r);
     }
   }
-  if (file->watched) model__io_forget(file->fd);
+  if (file->watched) mio__io_forget(file->fd);
   if (file->calls > 0) shutdown(file->fd, SHUT_RDWR);
   release_fd(file);
   int watched = file->watched;
   pthread_mutex_unlock(&file->lock);
-  model__io_drop(watched ? &file->link : NULL);
-  model__io_flush(); /* the other end's pending reads have seen the close (OS-IO-5) */
+  mio__io_drop(watched ? &file->link : NULL);
+  mio__io_flush(); /* the other end's pending reads have seen the close (OS-IO-5) */
 }
 
-static void file_destroy(struct model__object *obj) {
-  struct model__file *file = (struct model__file *)obj;
+static void file_destroy(struct mio__object *obj) {
+  struct mio__file *file = (struct mio__file *)obj;
   assert(file->closed && file->fd < 0);
-  if (file->port != NULL) model__object_release(file->port);
+  if (file->port != NULL) mio__object_release(file->port);
   pthread_mutex_destroy(&file->lock);
   free(file);
 }

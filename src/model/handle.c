@@ -18,7 +18,7 @@
 #define MAX_SLOTS ((1u << SLOT_BITS) - 1)
 
 struct slot {
-  struct model__object *obj; /* NULL while free */
+  struct mio__object *obj; /* NULL while free */
   uint32_t gen;
   uint32_t next_free; /* 1-based index of the next free slot, 0 ends */
 };
@@ -52,14 +52,14 @@ static int grow(void) {
   uint32_t cap = table.cap ? table.cap * 2 : 64;
   if (cap > MAX_SLOTS) cap = MAX_SLOTS;
   if (cap == table.cap) return 0;
-  struct slot *slots = model__realloc(table.slots, cap * sizeof *slots);
+  struct slot *slots = mio__realloc(table.slots, cap * sizeof *slots);
   if (slots == NULL) return 0;
   table.slots = slots;
   table.cap = cap;
   return 1;
 }
 
-HANDLE model__handle_insert(struct model__object *obj) {
+HANDLE mio__handle_insert(struct mio__object *obj) {
   uint32_t index;
   HANDLE handle = NULL;
   pthread_rwlock_wrlock(&table.lock);
@@ -86,29 +86,29 @@ out:
  * @param handle Any value.
  * @param type The required kind.
  * @return The object with one more reference (give it back with
- *         model__object_release()), or NULL with last error 6: the handle is
+ *         mio__object_release()), or NULL with last error 6: the handle is
  *         bad, closed or of another kind.
  *
  * @satisfies{OS-HANDLE-3}
  */
-struct model__object *model__handle_get(HANDLE handle, enum model__type type) {
-  struct model__object *obj = NULL;
+struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type) {
+  struct mio__object *obj = NULL;
   pthread_rwlock_rdlock(&table.lock);
   struct slot *s = lookup(handle);
   if (s != NULL && s->obj->type == type) {
     obj = s->obj;
-    model__object_retain(obj);
+    mio__object_retain(obj);
   }
   pthread_rwlock_unlock(&table.lock);
   if (obj == NULL) SetLastError(ERROR_INVALID_HANDLE);
   return obj;
 }
 
-void model__object_retain(struct model__object *obj) {
+void mio__object_retain(struct mio__object *obj) {
   atomic_fetch_add_explicit(&obj->refs, 1, memory_order_relaxed);
 }
 
-void model__object_release(struct model__object *obj) {
+void mio__object_release(struct mio__object *obj) {
   if (atomic_fetch_sub_explicit(&obj->refs, 1, memory_order_acq_rel) == 1)
     obj->destroy(obj);
 }
@@ -131,7 +131,7 @@ void model__object_release(struct model__object *obj) {
  * @mio{20,22}
  */
 BOOL CloseHandle(HANDLE hObject) {
-  struct model__object *obj = NULL;
+  struct mio__object *obj = NULL;
   pthread_rwlock_wrlock(&table.lock);
   struct slot *s = lookup(hObject);
   if (s != NULL) {
@@ -144,13 +144,13 @@ BOOL CloseHandle(HANDLE hObject) {
     table.open--;
   }
   pthread_rwlock_unlock(&table.lock);
-  if (obj == NULL) return model__fail(ERROR_INVALID_HANDLE);
+  if (obj == NULL) return mio__fail(ERROR_INVALID_HANDLE);
   obj->close(obj);
-  model__object_release(obj);
+  mio__object_release(obj);
   return TRUE;
 }
 
-void model__handle_stats(unsigned *open, unsigned *slots) {
+void mio__handle_stats(unsigned *open, unsigned *slots) {
   pthread_rwlock_rdlock(&table.lock);
   *open = table.open;
   *slots = table.cap;
@@ -161,7 +161,7 @@ DWORD GetLastError(void) { return last_error; }
 
 void SetLastError(DWORD dwErrCode) { last_error = dwErrCode; }
 
-BOOL model__fail(DWORD error) {
+BOOL mio__fail(DWORD error) {
   SetLastError(error);
   return FALSE;
 }

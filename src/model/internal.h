@@ -2,7 +2,7 @@
  * @file internal.h
  * @brief Private interfaces between the parts of the POSIX model.
  *
- * Kernel objects (ports, files) start with a model__object header.  The
+ * Kernel objects (ports, files) start with a mio__object header.  The
  * handle table maps HANDLE values to objects and counts references, so a
  * bad, closed or stale handle is detected and an object is freed only when
  * no handle and no in-flight call still uses it.
@@ -14,24 +14,24 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "win32_model.h"
+#include "win32.h" /* the model's header, and MIO_EXTERN */
 
 /** NTSTATUS of a request still in progress. */
-#define MODEL__STATUS_PENDING 0x103u
+#define MIO__STATUS_PENDING 0x103u
 /** NTSTATUS of a read whose pipe's other end, or its own handle, is closed. */
-#define MODEL__STATUS_PIPE_BROKEN 0xC000014Bu
+#define MIO__STATUS_PIPE_BROKEN 0xC000014Bu
 /** NTSTATUS of a write to a pipe whose other end is closed (ERROR_NO_DATA). */
-#define MODEL__STATUS_PIPE_CLOSING 0xC00000B1u
+#define MIO__STATUS_PIPE_CLOSING 0xC00000B1u
 
 /** Kinds of kernel object. */
-enum model__type { MODEL__PORT = 1, MODEL__FILE = 2 };
+enum mio__type { MIO__PORT = 1, MIO__FILE = 2 };
 
 /** Header shared by every kernel object. */
-struct model__object {
-  enum model__type type;      /**< What the object is. */
+struct mio__object {
+  enum mio__type type;      /**< What the object is. */
   atomic_uint refs;           /**< The handle's reference plus borrowers'. */
-  void (*close)(struct model__object *obj);   /**< Its handle was closed. */
-  void (*destroy)(struct model__object *obj); /**< Last reference gone: free it. */
+  void (*close)(struct mio__object *obj);   /**< Its handle was closed. */
+  void (*destroy)(struct mio__object *obj); /**< Last reference gone: free it. */
 };
 
 /**
@@ -39,91 +39,91 @@ struct model__object {
  * @param obj The object, with refs already 1.
  * @return The handle, or NULL with last error 1450 when the table cannot grow.
  */
-HANDLE model__handle_insert(struct model__object *obj);
+HANDLE mio__handle_insert(struct mio__object *obj);
 
 /* Borrows the object behind handle if it is of type. */
-struct model__object *model__handle_get(HANDLE handle, enum model__type type);
+struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type);
 
 /**
  * @brief Takes a reference; the caller must already hold one.
  * @param obj The object.
  */
-void model__object_retain(struct model__object *obj);
+void mio__object_retain(struct mio__object *obj);
 
 /**
  * @brief Drops a reference, destroying the object at zero.
  * @param obj The object.
  */
-void model__object_release(struct model__object *obj);
+void mio__object_release(struct mio__object *obj);
 
 /** Where a fault can be injected: "file:line" of the attempt. */
-#define MODEL__SITE MODEL__SITE2(__FILE__, __LINE__)
+#define MIO__SITE MIO__SITE2(__FILE__, __LINE__)
 /** @cond */
-#define MODEL__SITE2(file, line) MODEL__SITE3(file, line)
-#define MODEL__SITE3(file, line) file ":" #line
+#define MIO__SITE2(file, line) MIO__SITE3(file, line)
+#define MIO__SITE3(file, line) file ":" #line
 /** @endcond */
 
 /* Should this attempt fail?  Documented in fault.c. */
-int model__fault_at(iocp_model_fault fault, const char *site);
+int mio__fault_at(iocp_model_fault fault, const char *site);
 
-/** model__fault_at() for the caller's own site. */
-#define model__fault(fault) model__fault_at((fault), MODEL__SITE)
+/** mio__fault_at() for the caller's own site. */
+#define mio__fault(fault) mio__fault_at((fault), MIO__SITE)
 
 /**
  * @brief malloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param size Bytes.
- * @param site MODEL__SITE of the caller.
+ * @param site MIO__SITE of the caller.
  * @return The block, or NULL.
  */
-void *model__malloc_at(size_t size, const char *site);
+void *mio__malloc_at(size_t size, const char *site);
 
-/** model__malloc_at() for the caller's own site. */
-#define model__malloc(size) model__malloc_at((size), MODEL__SITE)
+/** mio__malloc_at() for the caller's own site. */
+#define mio__malloc(size) mio__malloc_at((size), MIO__SITE)
 
 /**
  * @brief realloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param ptr Block or NULL.
  * @param size Bytes.
- * @param site MODEL__SITE of the caller.
+ * @param site MIO__SITE of the caller.
  * @return The block, or NULL (then @p ptr is untouched).
  */
-void *model__realloc_at(void *ptr, size_t size, const char *site);
+void *mio__realloc_at(void *ptr, size_t size, const char *site);
 
-/** model__realloc_at() for the caller's own site. */
-#define model__realloc(ptr, size) model__realloc_at((ptr), (size), MODEL__SITE)
+/** mio__realloc_at() for the caller's own site. */
+#define mio__realloc(ptr, size) mio__realloc_at((ptr), (size), MIO__SITE)
 
 /**
  * @brief The handle table's figures, for iocp_model_stats().
  * @param open Receives the number of open handles.
  * @param slots Receives the number of slots allocated.
  */
-void model__handle_stats(unsigned *open, unsigned *slots);
+void mio__handle_stats(unsigned *open, unsigned *slots);
 
 /**
  * @brief Whether the I/O thread runs, for iocp_model_stats().
  * @return 1 or 0.
  */
-unsigned model__io_running(void);
+unsigned mio__io_running(void);
 
 /**
  * @brief Moves @p t, a time on CLOCK_MONOTONIC, @p ms milliseconds later.
  * @param t The time; its tv_nsec stays below 10^9.
  * @param ms The interval.
  */
-void model__deadline_add(struct timespec *t, DWORD ms);
+void mio__deadline_add(struct timespec *t, DWORD ms);
 
 /**
  * @brief Packets discarded by closed ports, for iocp_model_stats().
  * @return The count since the process began.
  */
-unsigned long long model__port_discarded(void);
+unsigned long long mio__port_discarded(void);
 
 /**
  * @brief The fault injection's figures, for iocp_model_stats().
  * @param sites Receives the number of distinct sites reached while armed.
  * @param injected Receives the number of faults injected.
  */
-void model__fault_stats(unsigned *sites, unsigned *injected);
+void mio__fault_stats(unsigned *sites, unsigned *injected);
 
 /**
  * @brief Associates the file behind @p file with @p port under @p key.
@@ -133,7 +133,7 @@ void model__fault_stats(unsigned *sites, unsigned *injected);
  * @return 0, or the Win32 error: 6 for a handle that is not a file, 87 for a
  *         file without FILE_FLAG_OVERLAPPED or one already associated.
  */
-DWORD model__file_associate(HANDLE file, struct model__object *port, ULONG_PTR key);
+DWORD mio__file_associate(HANDLE file, struct mio__object *port, ULONG_PTR key);
 
 /**
  * @brief Reserves room for @p n I/O completion packets on @p port.
@@ -145,22 +145,22 @@ DWORD model__file_associate(HANDLE file, struct model__object *port, ULONG_PTR k
  * @param n How many packets.
  * @return 1, or 0 when out of memory (nothing is reserved then).
  */
-int model__port_reserve(struct model__object *port, size_t n);
+int mio__port_reserve(struct mio__object *port, size_t n);
 
 /**
  * @brief Gives back a reservation whose request failed at once (no packet).
  * @param port A port object with a reservation.
  */
-void model__port_unreserve(struct model__object *port);
+void mio__port_unreserve(struct mio__object *port);
 
 /* Queues the packet of a completed I/O request, using its reservation. */
-void model__port_complete(struct model__object *port, ULONG_PTR key, LPOVERLAPPED overlapped,
+void mio__port_complete(struct mio__object *port, ULONG_PTR key, LPOVERLAPPED overlapped,
                           DWORD status, DWORD bytes);
 
 /** How a file object is known to the I/O thread (io.c); embedded in the file. */
-struct model__io_link {
-  struct model__io_link *next; /**< Next in the thread's list of references to drop. */
-  struct model__object *obj;   /**< The file. */
+struct mio__io_link {
+  struct mio__io_link *next; /**< Next in the thread's list of references to drop. */
+  struct mio__object *obj;   /**< The file. */
 };
 
 /**
@@ -168,7 +168,7 @@ struct model__io_link {
  * @return 0, or the Win32 error when the thread or its descriptors cannot be
  *         had (then nothing is counted and nothing is left behind).
  */
-DWORD model__io_hold(void);
+DWORD mio__io_hold(void);
 
 /**
  * @brief Waits until the I/O thread has served every descriptor that is ready now.
@@ -177,14 +177,14 @@ DWORD model__io_hold(void);
  * has completed, and queued its packet, by the time the write returns, as on
  * Windows.  Never call it from the I/O thread.
  */
-void model__io_flush(void);
+void mio__io_flush(void);
 
 /**
  * @brief Counts one file handle less; stops the I/O thread after the last.
  * @param link The closed file if the I/O thread watched it (the thread drops
  *        its reference once it can no longer see the file), or NULL.
  */
-void model__io_drop(struct model__io_link *link);
+void mio__io_drop(struct mio__io_link *link);
 
 /**
  * @brief Puts @p fd in the I/O thread's watch set, quiet; the thread takes a
@@ -197,30 +197,30 @@ void model__io_drop(struct model__io_link *link);
  * @return 0; or, with no reference taken, 87 for a descriptor that cannot be
  *         watched (a regular file) and 1450 when out of memory.
  */
-DWORD model__io_add(struct model__io_link *link, int fd);
+DWORD mio__io_add(struct mio__io_link *link, int fd);
 
 /**
  * @brief Sets the events the I/O thread waits for on a descriptor it watches.
  * @param link The file.
- * @param fd Its descriptor, added with model__io_add().
+ * @param fd Its descriptor, added with mio__io_add().
  * @param events EPOLLIN and/or EPOLLOUT; 0 keeps it quiet.
  */
-void model__io_watch(struct model__io_link *link, int fd, unsigned events);
+void mio__io_watch(struct mio__io_link *link, int fd, unsigned events);
 
 /**
  * @brief Takes @p fd out of the watch set, before it is closed.
  * @param fd The descriptor.
  */
-void model__io_forget(int fd);
+void mio__io_forget(int fd);
 
 /* Called by the I/O thread when a watched file's descriptor is ready. */
-void model__file_ready(struct model__object *file);
+void mio__file_ready(struct mio__object *file);
 
 /**
  * @brief Sets the last error and returns FALSE, for one-line failure paths.
  * @param error The Win32 code.
  * @return FALSE.
  */
-BOOL model__fail(DWORD error);
+BOOL mio__fail(DWORD error);
 
 #endif

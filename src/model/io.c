@@ -9,7 +9,7 @@
  * appear in the batch of events the thread is handling, so the thread itself
  * drops its reference to the file, after that batch.
  *
- * A writer may ask the thread for a flush (model__io_flush): one more sweep
+ * A writer may ask the thread for a flush (mio__io_flush): one more sweep
  * of everything ready, answered before the writer returns, so that the other
  * end's pending read has completed when WriteFile() returns, as on Windows.
  */
@@ -32,7 +32,7 @@ static struct {
   unsigned users;       /* open file handles */
   int epfd, wakefd, stop;
   pthread_t thread;
-  struct model__io_link *releases;
+  struct mio__io_link *releases;
   uint64_t flush_asked, flush_done; /* flush requests made and served */
 } io = {.life = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER,
         .flushed = PTHREAD_COND_INITIALIZER, .epfd = -1, .wakefd = -1};
@@ -54,7 +54,7 @@ static int serve_ready(int timeout_ms) {
       ssize_t r = read(io.wakefd, &count, sizeof count);
       (void)r;
     } else {
-      model__file_ready(((struct model__io_link *)events[i].data.ptr)->obj);
+      mio__file_ready(((struct mio__io_link *)events[i].data.ptr)->obj);
     }
   }
   return n;
@@ -70,7 +70,7 @@ static int after_batch(void) {
     while (serve_ready(0) == BATCH) {
     }
   pthread_mutex_lock(&io.lock);
-  struct model__io_link *r = io.releases;
+  struct mio__io_link *r = io.releases;
   io.releases = NULL;
   int stop = io.stop;
   if (asked != io.flush_done) {
@@ -79,8 +79,8 @@ static int after_batch(void) {
   }
   pthread_mutex_unlock(&io.lock);
   while (r != NULL) {
-    struct model__io_link *next = r->next; /* read before the release frees it */
-    model__object_release(r->obj);
+    struct mio__io_link *next = r->next; /* read before the release frees it */
+    mio__object_release(r->obj);
     r = next;
   }
   return stop;
@@ -111,15 +111,15 @@ static int descriptor(int fd_if_no_fault, int fault) {
 /* Creates the thread's descriptors and the thread; 0 or a Win32 error. */
 static DWORD start_thread(void) {
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-  io.epfd = descriptor(epoll_create1(EPOLL_CLOEXEC), model__fault(IOCP_MODEL_FAULT_DESCRIPTOR));
+  io.epfd = descriptor(epoll_create1(EPOLL_CLOEXEC), mio__fault(IOCP_MODEL_FAULT_DESCRIPTOR));
   if (io.epfd >= 0)
     io.wakefd = descriptor(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
-                           model__fault(IOCP_MODEL_FAULT_DESCRIPTOR));
+                           mio__fault(IOCP_MODEL_FAULT_DESCRIPTOR));
   DWORD error = 0;
   if (io.epfd < 0 || io.wakefd < 0 || epoll_ctl(io.epfd, EPOLL_CTL_ADD, io.wakefd, &ev) != 0)
     error = errno == EMFILE || errno == ENFILE ? ERROR_TOO_MANY_OPEN_FILES
                                                : ERROR_NO_SYSTEM_RESOURCES;
-  else if (model__fault(IOCP_MODEL_FAULT_THREAD) ||
+  else if (mio__fault(IOCP_MODEL_FAULT_THREAD) ||
            pthread_create(&io.thread, NULL, io_thread, NULL) != 0)
     error = ERROR_NO_SYSTEM_RESOURCES;
   if (error != 0) close_descriptors();
@@ -127,7 +127,7 @@ static DWORD start_thread(void) {
   return error;
 }
 
-DWORD model__io_hold(void) {
+DWORD mio__io_hold(void) {
   pthread_mutex_lock(&io.life);
   DWORD error = io.users == 0 ? start_thread() : 0;
   if (error == 0) io.users++;
@@ -135,7 +135,7 @@ DWORD model__io_hold(void) {
   return error;
 }
 
-void model__io_drop(struct model__io_link *link) {
+void mio__io_drop(struct mio__io_link *link) {
   pthread_mutex_lock(&io.life);
   assert(io.users > 0);
   pthread_mutex_lock(&io.lock);
@@ -155,7 +155,7 @@ void model__io_drop(struct model__io_link *link) {
 }
 
 /* Holds `life`, so the thread and its descriptors cannot go meanwhile. */
-void model__io_flush(void) {
+void mio__io_flush(void) {
   pthread_mutex_lock(&io.life);
   if (io.users > 0) {
     pthread_mutex_lock(&io.lock);
@@ -167,28 +167,28 @@ void model__io_flush(void) {
   pthread_mutex_unlock(&io.life);
 }
 
-DWORD model__io_add(struct model__io_link *link, int fd) {
+DWORD mio__io_add(struct mio__io_link *link, int fd) {
   struct epoll_event ev = {.events = EPOLLET, .data.ptr = link};
-  if (model__fault(IOCP_MODEL_FAULT_ALLOCATION)) return ERROR_NO_SYSTEM_RESOURCES;
+  if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) return ERROR_NO_SYSTEM_RESOURCES;
   if (epoll_ctl(io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) /* EPERM: a descriptor epoll cannot watch */
     return errno == EPERM || errno == EBADF ? ERROR_INVALID_PARAMETER : ERROR_NO_SYSTEM_RESOURCES;
-  model__object_retain(link->obj);
+  mio__object_retain(link->obj);
   return 0;
 }
 
 /* Changing the events of a descriptor already in the set takes no memory. */
-void model__io_watch(struct model__io_link *link, int fd, unsigned events) {
+void mio__io_watch(struct mio__io_link *link, int fd, unsigned events) {
   struct epoll_event ev = {.events = events, .data.ptr = link};
   int rc = epoll_ctl(io.epfd, EPOLL_CTL_MOD, fd, &ev);
   assert(rc == 0);
   (void)rc;
 }
 
-unsigned model__io_running(void) {
+unsigned mio__io_running(void) {
   pthread_mutex_lock(&io.life);
   unsigned running = io.users > 0;
   pthread_mutex_unlock(&io.life);
   return running;
 }
 
-void model__io_forget(int fd) { epoll_ctl(io.epfd, EPOLL_CTL_DEL, fd, NULL); }
+void mio__io_forget(int fd) { epoll_ctl(io.epfd, EPOLL_CTL_DEL, fd, NULL); }

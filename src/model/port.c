@@ -35,8 +35,8 @@ struct waiter {
   atomic_int signalled; /* the waker has finished with `wake` */
 };
 
-struct model__port {
-  struct model__object hdr;
+struct mio__port {
+  struct mio__object hdr;
   pthread_mutex_t lock;
   struct packet *ring; /* capacity is 0 or a power of two */
   size_t cap, head, count;
@@ -48,28 +48,28 @@ struct model__port {
 /* Packets dropped because their port's handle was closed, for iocp_model_stats(). */
 static atomic_ullong discarded;
 
-static void port_close(struct model__object *obj);
-static void port_destroy(struct model__object *obj);
+static void port_close(struct mio__object *obj);
+static void port_destroy(struct mio__object *obj);
 
-static struct model__port *port_get(HANDLE handle) {
-  return (struct model__port *)model__handle_get(handle, MODEL__PORT);
+static struct mio__port *port_get(HANDLE handle) {
+  return (struct mio__port *)mio__handle_get(handle, MIO__PORT);
 }
 
-static void port_release(struct model__port *port) { model__object_release(&port->hdr); }
+static void port_release(struct mio__port *port) { mio__object_release(&port->hdr); }
 
 static HANDLE port_create(void) {
-  struct model__port *port = model__malloc(sizeof *port);
+  struct mio__port *port = mio__malloc(sizeof *port);
   if (port == NULL) {
     SetLastError(ERROR_NO_SYSTEM_RESOURCES);
     return NULL;
   }
   memset(port, 0, sizeof *port);
-  port->hdr.type = MODEL__PORT;
+  port->hdr.type = MIO__PORT;
   atomic_init(&port->hdr.refs, 1);
   port->hdr.close = port_close;
   port->hdr.destroy = port_destroy;
   pthread_mutex_init(&port->lock, NULL);
-  HANDLE handle = model__handle_insert(&port->hdr);
+  HANDLE handle = mio__handle_insert(&port->hdr);
   if (handle == NULL) port_destroy(&port->hdr);
   return handle;
 }
@@ -104,8 +104,8 @@ HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
   }
   HANDLE handle = ExistingCompletionPort != NULL ? ExistingCompletionPort : port_create();
   if (handle == NULL) return NULL;
-  struct model__port *port = port_get(handle);
-  DWORD error = port ? model__file_associate(FileHandle, &port->hdr, CompletionKey)
+  struct mio__port *port = port_get(handle);
+  DWORD error = port ? mio__file_associate(FileHandle, &port->hdr, CompletionKey)
                      : ERROR_INVALID_HANDLE;
   if (port != NULL) port_release(port);
   if (error == 0) return handle;
@@ -114,9 +114,9 @@ HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
   return NULL;
 }
 
-static int ring_grow(struct model__port *port) {
+static int ring_grow(struct mio__port *port) {
   size_t cap = port->cap ? port->cap * 2 : 64;
-  struct packet *ring = model__malloc(cap * sizeof *ring);
+  struct packet *ring = mio__malloc(cap * sizeof *ring);
   if (ring == NULL) return 0;
   size_t first = port->cap - port->head; /* packets before the wrap */
   if (first > port->count) first = port->count;
@@ -132,14 +132,14 @@ static int ring_grow(struct model__port *port) {
 }
 
 /* Appends `p`; the ring must have room for it. */
-static void ring_put(struct model__port *port, const struct packet *p) {
+static void ring_put(struct mio__port *port, const struct packet *p) {
   assert(port->count < port->cap);
   port->ring[(port->head + port->count) & (port->cap - 1)] = *p;
   port->count++;
 }
 
 /* Appends `p` without touching the slots reserved for pending I/O. */
-static int ring_push(struct model__port *port, const struct packet *p) {
+static int ring_push(struct mio__port *port, const struct packet *p) {
   if (port->count + port->reserved >= port->cap && !ring_grow(port)) return 0;
   ring_put(port, p);
   return 1;
@@ -153,7 +153,7 @@ static void entry_write(OVERLAPPED_ENTRY *e, const struct packet *p) {
 }
 
 /* Moves up to `max` packets from the ring to `entries`; returns how many. */
-static ULONG ring_take(struct model__port *port, OVERLAPPED_ENTRY *entries, ULONG max) {
+static ULONG ring_take(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG max) {
   ULONG n = 0;
   for (; n < max && port->count > 0; n++) {
     entry_write(&entries[n], &port->ring[port->head]);
@@ -169,7 +169,7 @@ static void waiter_wake(struct waiter *w) {
   atomic_store_explicit(&w->signalled, 1, memory_order_release);
 }
 
-static void waiter_unlink(struct model__port *port, struct waiter *w) {
+static void waiter_unlink(struct mio__port *port, struct waiter *w) {
   if (w->above != NULL) w->above->below = w->below;
   else port->top = w->below;
   if (w->below != NULL) w->below->above = w->above;
@@ -177,7 +177,7 @@ static void waiter_unlink(struct model__port *port, struct waiter *w) {
 
 /* Hands `p` to the waiter that blocked last, if any; call locked, then
  * waiter_wake() the result unlocked. */
-static struct waiter *handoff(struct model__port *port, const struct packet *p) {
+static struct waiter *handoff(struct mio__port *port, const struct packet *p) {
   struct waiter *w = port->top;
   if (w != NULL) {
     waiter_unlink(port, w);
@@ -204,14 +204,14 @@ static struct waiter *handoff(struct model__port *port, const struct packet *p) 
 BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) {
   struct packet p = {dwCompletionKey, lpOverlapped, 0, dwNumberOfBytesTransferred};
-  struct model__port *port = port_get(CompletionPort);
+  struct mio__port *port = port_get(CompletionPort);
   if (port == NULL) return FALSE;
   DWORD error = 0;
   struct waiter *w = NULL;
   pthread_mutex_lock(&port->lock);
   if (port->closed) {
     error = ERROR_INVALID_HANDLE;
-  } else if (model__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
+  } else if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
   } else if ((w = handoff(port, &p)) == NULL && !ring_push(port, &p)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
@@ -219,11 +219,11 @@ BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTran
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
   port_release(port);
-  return error ? model__fail(error) : TRUE;
+  return error ? mio__fail(error) : TRUE;
 }
 
-int model__port_reserve(struct model__object *obj, size_t n) {
-  struct model__port *port = (struct model__port *)obj;
+int mio__port_reserve(struct mio__object *obj, size_t n) {
+  struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_lock(&port->lock);
   int ok = 1;
   while (ok && !port->closed && port->count + port->reserved + n > port->cap)
@@ -233,8 +233,8 @@ int model__port_reserve(struct model__object *obj, size_t n) {
   return ok;
 }
 
-void model__port_unreserve(struct model__object *obj) {
-  struct model__port *port = (struct model__port *)obj;
+void mio__port_unreserve(struct mio__object *obj) {
+  struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_lock(&port->lock);
   assert(port->closed || port->reserved > 0);
   if (!port->closed) port->reserved--;
@@ -254,9 +254,9 @@ void model__port_unreserve(struct model__object *obj) {
  *
  * @satisfies{OS-IO-1}
  */
-void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED overlapped,
+void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED overlapped,
                           DWORD status, DWORD bytes) {
-  struct model__port *port = (struct model__port *)obj;
+  struct mio__port *port = (struct mio__port *)obj;
   struct packet p = {key, overlapped, status, bytes};
   struct waiter *w = NULL;
   pthread_mutex_lock(&port->lock);
@@ -272,7 +272,7 @@ void model__port_complete(struct model__object *obj, ULONG_PTR key, LPOVERLAPPED
 }
 
 /** @satisfies{OS-TIME-1} */
-void model__deadline_add(struct timespec *t, DWORD ms) {
+void mio__deadline_add(struct timespec *t, DWORD ms) {
   assert(t->tv_nsec >= 0 && t->tv_nsec < 1000000000L);
   t->tv_sec += ms / 1000;
   t->tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -283,7 +283,7 @@ void model__deadline_add(struct timespec *t, DWORD ms) {
 }
 
 /* Blocks on an empty port; returns packets taken, or 0 with *error set. */
-static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULONG count,
+static ULONG port_wait(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG count,
                        DWORD ms, DWORD *error) {
   struct waiter w = {.below = port->top};
   pthread_condattr_t attr;
@@ -298,7 +298,7 @@ static ULONG port_wait(struct model__port *port, OVERLAPPED_ENTRY *entries, ULON
   struct timespec deadline;
   if (ms != INFINITE) {
     clock_gettime(CLOCK_MONOTONIC, &deadline); /* OS-TIME-1: "on the model's monotonic clock" */
-    model__deadline_add(&deadline, ms);
+    mio__deadline_add(&deadline, ms);
   }
   while (!w.done) {
     int rc = ms == INFINITE ? pthread_cond_wait(&w.wake, &port->lock)
@@ -347,10 +347,10 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
                                  BOOL fAlertable) {
   (void)fAlertable;
-  if (ulCount == 0) return model__fail(ERROR_INVALID_PARAMETER); /* OS-GET-1 */
+  if (ulCount == 0) return mio__fail(ERROR_INVALID_PARAMETER); /* OS-GET-1 */
   if (lpCompletionPortEntries == NULL || ulNumEntriesRemoved == NULL)
-    return model__fail(ERROR_NOACCESS);
-  struct model__port *port = port_get(CompletionPort);
+    return mio__fail(ERROR_NOACCESS);
+  struct mio__port *port = port_get(CompletionPort);
   if (port == NULL) return FALSE;
   DWORD error = ERROR_INVALID_HANDLE;
   ULONG n = 0;
@@ -363,17 +363,17 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
   }
   pthread_mutex_unlock(&port->lock);
   port_release(port);
-  if (error == ERROR_INVALID_HANDLE) return model__fail(error);
+  if (error == ERROR_INVALID_HANDLE) return mio__fail(error);
   if (error == WAIT_TIMEOUT) n = 1; /* OS-GET-2: "count == 1" after a timeout */
-  else if (error == 0 && model__fault(IOCP_MODEL_FAULT_OVERCOUNT)) n++;
+  else if (error == 0 && mio__fault(IOCP_MODEL_FAULT_OVERCOUNT)) n++;
   *ulNumEntriesRemoved = n;
-  return error ? model__fail(error) : TRUE;
+  return error ? mio__fail(error) : TRUE;
 }
 
 /* The port's handle was closed: wake every waiter with 735, drop packets
  * (IOCP-GM-10, OS-CLOSE-1). */
-static void port_close(struct model__object *obj) {
-  struct model__port *port = (struct model__port *)obj;
+static void port_close(struct mio__object *obj) {
+  struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_lock(&port->lock);
   struct waiter *w = port->top;
   port->top = NULL;
@@ -394,12 +394,12 @@ static void port_close(struct model__object *obj) {
   }
 }
 
-unsigned long long model__port_discarded(void) {
+unsigned long long mio__port_discarded(void) {
   return atomic_load_explicit(&discarded, memory_order_relaxed);
 }
 
-static void port_destroy(struct model__object *obj) {
-  struct model__port *port = (struct model__port *)obj;
+static void port_destroy(struct mio__object *obj) {
+  struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_destroy(&port->lock);
   free(port->ring);
   free(port);

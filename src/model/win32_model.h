@@ -21,6 +21,10 @@
 #ifndef MIO_WIN32_MODEL_H
 #define MIO_WIN32_MODEL_H
 
+#ifndef MIO_WIN32_H
+#error "include win32.h (or mio_iocp.h), which picks this header and defines MIO_EXTERN"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -105,45 +109,61 @@ _Static_assert(offsetof(OVERLAPPED_ENTRY, Internal) == 16, "Internal @16");
 _Static_assert(offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
                "dwNumberOfBytesTransferred @24");
 
+/** @name Link-time names
+ *  The model's Win32 functions keep their Win32 names in the source, so the
+ *  module's text is the same on both substrates, and are linked as
+ *  `mio_win32_` + the name, so that they never clash with another Win32
+ *  layer or a program's own ReadFile. */
+/**@{*/
+#define CreateIoCompletionPort mio_win32_CreateIoCompletionPort         /**< Linked name. */
+#define PostQueuedCompletionStatus mio_win32_PostQueuedCompletionStatus /**< Linked name. */
+#define GetQueuedCompletionStatusEx mio_win32_GetQueuedCompletionStatusEx /**< Linked name. */
+#define ReadFile mio_win32_ReadFile                                     /**< Linked name. */
+#define WriteFile mio_win32_WriteFile                                   /**< Linked name. */
+#define CloseHandle mio_win32_CloseHandle                               /**< Linked name. */
+#define GetLastError mio_win32_GetLastError                             /**< Linked name. */
+#define SetLastError mio_win32_SetLastError                             /**< Linked name. */
+/**@}*/
+
 /* Creates a completion port, or associates a file handle with one. */
-HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+MIO_EXTERN HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads);
 
 /* Queues a packet with the given values, uninterpreted. */
-BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+MIO_EXTERN BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
 
 /* Dequeues up to ulCount packets, waiting only while the port is empty. */
-BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
+MIO_EXTERN BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
                                  PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
                                  BOOL fAlertable);
 
 /* Reads from a file handle; overlapped if the handle was opened so. */
-BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+MIO_EXTERN BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
               LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);
 
 /* Writes to a file handle; overlapped if the handle was opened so. */
-BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+MIO_EXTERN BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped);
 
 /* Closes a handle; the object goes when its last handle and reference go. */
-BOOL CloseHandle(HANDLE hObject);
+MIO_EXTERN BOOL CloseHandle(HANDLE hObject);
 
 /**
  * @brief The calling thread's last error code.
  * @return The code set by the last failing call on this thread.
  */
-DWORD GetLastError(void);
+MIO_EXTERN DWORD GetLastError(void);
 
 /**
  * @brief Sets the calling thread's last error code.
  * @param dwErrCode The new code.
  */
-void SetLastError(DWORD dwErrCode);
+MIO_EXTERN void SetLastError(DWORD dwErrCode);
 
 /* Model extension: gives a file descriptor a HANDLE. */
-HANDLE iocp_model_handle_from_fd(int fd, DWORD flags);
+MIO_EXTERN HANDLE iocp_model_handle_from_fd(int fd, DWORD flags);
 
 /** What iocp_model_inject_fault() can make fail. */
 typedef enum {
@@ -173,7 +193,7 @@ typedef enum {
  * @param fault The kind of fault.
  * @param nth Which attempt fails.
  */
-void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth);
+MIO_EXTERN void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth);
 
 /** What the model holds and what fault injection reached: iocp_model_stats(). */
 typedef struct {
@@ -191,6 +211,6 @@ typedef struct {
  * @brief Model extension for tests: a snapshot of iocp_model_stats_t.
  * @param out Receives the figures; nothing happens if it is NULL.
  */
-void iocp_model_stats(iocp_model_stats_t *out);
+MIO_EXTERN void iocp_model_stats(iocp_model_stats_t *out);
 
 #endif

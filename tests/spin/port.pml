@@ -149,8 +149,8 @@ proctype Poster() {
   od
 }
 
-/* An overlapped request on an associated file: model__port_reserve when it
- * starts, model__port_complete when the I/O thread finishes it. */
+/* An overlapped request on an associated file: mio__port_reserve when it
+ * starts, mio__port_complete when the I/O thread finishes it. */
 proctype Request() {
   byte w = NG, k;
   bool ok;
