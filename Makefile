@@ -19,14 +19,20 @@ FEATURES ?=
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -fvisibility=hidden -pthread
 LDLIBS_TEST = -lcunit -pthread
 
-MODULE_SRC := src/iocp.c
+MODULE_SRC := src/iocp.c src/version.c
 MODEL_SRC  := src/model/fault.c src/model/file.c src/model/handle.c src/model/io.c src/model/port.c
 SUITE_SRC  := tests/runner.c tests/support.c tests/test_status.c tests/test_port.c \
               tests/test_get_many.c tests/test_post.c tests/test_duration.c tests/test_crate.c \
-              tests/test_os.c tests/test_io.c tests/test_threads.c
+              tests/test_os.c tests/test_io.c tests/test_threads.c tests/test_version.c
 LIB_SRC  := $(MODULE_SRC) $(MODEL_SRC)
 TEST_SRC := $(SUITE_SRC) tests/substrate_model.c tests/test_model.c tests/test_resources.c
 HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/support.h
+
+# The version, read from the one place it is written (src/mio_iocp.h).
+version_part = $(shell sed -n 's/^\#define MIO_IOCP_VERSION_$(1) \([0-9]*\).*/\1/p' src/mio_iocp.h)
+MAJOR   := $(call version_part,MAJOR)
+VERSION := $(MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
+SONAME  := libmio_iocp.so.$(MAJOR)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
@@ -38,7 +44,7 @@ STRESS   := $(BUILD)/stress
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
         check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream install \
-        uninstall clean
+        install-docs uninstall check-abi check-install dist check-dist clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
 
@@ -55,10 +61,15 @@ help:
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
 	@echo "make docs          the Doxygen site and man pages in build/docs;  make check-docs  check it in headless Chromium"
-	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): libraries, headers, pkg-config file;  make install-docs  man pages and HTML"
+	@echo "make check-abi     the exported symbols against tests/exported_symbols.txt;  make check-install  README's example against an installed copy"
+	@echo "make dist          build/mio_iocp-$(VERSION).tar.gz;  make check-dist  unpack it elsewhere and run make check"
+	@echo "make deps DEPS=build|conformance|docs|test   install (as root) or name the packages a target needs"
 
+# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|test
+DEPS ?= test
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh $(DEPS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -69,7 +80,7 @@ $(STATIC): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(SHARED): $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libmio_iocp.so.0 -o $@ $^ -pthread
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ -pthread
 
 $(RUNNER): $(TEST_OBJ) $(STATIC)
 	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(LDLIBS_TEST)
@@ -109,7 +120,8 @@ check-clang:
 	$(MAKE) BUILD=$(BUILD)/clang CC=clang check
 
 # The main job: the suite on both substrates, then the per-requirement report.
-conformance: deps
+conformance:
+	@sh tests/deps.sh conformance
 	$(MAKE) $(RUNNER) $(WIN_RUNNER) trace-check
 	@mkdir -p $(BUILD)/report $(WIN_BUILD)/report
 	$(RUNNER) --xml $(BUILD)/report/iocp; model=$$?; \
@@ -121,8 +133,9 @@ conformance: deps
 NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 
 # Every check, in both feature configurations.
-test: deps
-	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin
+test:
+	@sh tests/deps.sh test
+	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin check-abi check-install check-dist
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
 	  check-fuzz check-mutate-module
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
@@ -218,6 +231,7 @@ verify-upstream:
 
 # ---- Documentation: Doxygen + Graphviz, checked in headless Chromium ----
 docs: build/docs/gen/traceability.md
+	@sh tests/deps.sh docs
 	rm -rf build/docs/html build/docs/man
 	doxygen docs/Doxyfile || { cat build/docs/warnings.log; exit 1; }
 	@test ! -s build/docs/warnings.log || { cat build/docs/warnings.log; exit 1; }
@@ -275,25 +289,63 @@ check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
 	  { echo "fuzz: the model and Wine differ on the corpus:"; head -20 $(WIN_BUILD)/fuzz-trace.diff; exit 1; }
 	@echo "fuzz: Wine and the model agree on every step of $$(ls $(FUZZ_CORPUS) | wc -l) inputs"
 
-# The public API's man pages: the function and type pages and the files they point to.
-MAN_PAGES = build/docs/man/man3/mio_*.3 build/docs/man/man3/iocp.c.3
+# ---- Packaging: install, the exported ABI, the release tarball ----
+LIBDIR := $(DESTDIR)$(PREFIX)/lib
+INCDIR := $(DESTDIR)$(PREFIX)/include/mio_iocp
 
-install: $(STATIC) $(SHARED) docs
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mio_iocp/model \
-	  $(DESTDIR)$(PREFIX)/share/man/man3
+install: $(STATIC) $(SHARED)
+	install -d $(LIBDIR)/pkgconfig $(INCDIR)/model
+	install -m 644 $(STATIC) $(LIBDIR)/libmio_iocp.a
+	install -m 755 $(SHARED) $(LIBDIR)/libmio_iocp.so.$(VERSION)
+	ln -sf libmio_iocp.so.$(VERSION) $(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(LIBDIR)/libmio_iocp.so
+	install -m 644 src/mio_iocp.h src/win32.h $(INCDIR)/
+	install -m 644 src/model/win32_model.h $(INCDIR)/model/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' src/mio_iocp.pc.in \
+	  > $(LIBDIR)/pkgconfig/mio_iocp.pc
+
+# The public API's man pages (the function and type pages and the files they
+# point to) and the HTML site.
+MAN_PAGES = build/docs/man/man3/mio_*.3 build/docs/man/man3/iocp.c.3
+DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/mio_iocp
+
+install-docs: docs
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DOCDIR)
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man3/
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libmio_iocp.a
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so.0
-	ln -sf libmio_iocp.so.0 $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so
-	install -m 644 src/mio_iocp.h src/win32.h $(DESTDIR)$(PREFIX)/include/mio_iocp/
-	install -m 644 src/model/win32_model.h $(DESTDIR)$(PREFIX)/include/mio_iocp/model/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' src/mio_iocp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mio_iocp.pc
+	cp -R build/docs/html $(DOCDIR)/
 
 uninstall:
-	rm -rf $(DESTDIR)$(PREFIX)/include/mio_iocp
+	rm -rf $(INCDIR) $(DOCDIR)
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man3/mio_*.3 $(DESTDIR)$(PREFIX)/share/man/man3/iocp.c.3
-	rm -f $(DESTDIR)$(PREFIX)/lib/libmio_iocp.a $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so \
-	  $(DESTDIR)$(PREFIX)/lib/libmio_iocp.so.0 $(DESTDIR)$(PREFIX)/lib/pkgconfig/mio_iocp.pc
+	rm -f $(LIBDIR)/libmio_iocp.a $(LIBDIR)/libmio_iocp.so $(LIBDIR)/$(SONAME) \
+	  $(LIBDIR)/libmio_iocp.so.$(VERSION) $(LIBDIR)/pkgconfig/mio_iocp.pc
+
+# The shared library exports exactly tests/exported_symbols.txt, under the
+# soname of its major version; the static library defines no global symbol
+# outside the project's prefixes.
+check-abi: $(STATIC) $(SHARED)
+	sh tests/tools/check_abi.sh $(SHARED) $(STATIC) $(SONAME) tests/exported_symbols.txt
+
+# README's example, built against a copy installed into a DESTDIR through
+# pkg-config, shared and static, and run.
+check-install:
+	rm -rf build/destdir
+	$(MAKE) install DESTDIR=$(abspath build/destdir) PREFIX=/usr/local
+	sh tests/tools/check_install.sh $(abspath build/destdir) /usr/local README.md build/install-check
+
+# The release tarball: every file git tracks, under mio_iocp-VERSION/.
+DIST := mio_iocp-$(VERSION)
+dist:
+	rm -rf build/dist && mkdir -p build/dist/$(DIST)
+	git ls-files -z | xargs -0 cp --parents -t build/dist/$(DIST)
+	tar -C build/dist -czf build/$(DIST).tar.gz $(DIST)
+	@echo "dist: build/$(DIST).tar.gz"
+
+# The tarball, unpacked elsewhere, builds and passes make check.
+check-dist: dist
+	rm -rf build/dist-check && mkdir -p build/dist-check
+	tar -C build/dist-check -xzf build/$(DIST).tar.gz
+	$(MAKE) -C build/dist-check/$(DIST) check
 
 clean:
 	rm -rf build

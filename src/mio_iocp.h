@@ -17,6 +17,30 @@
 
 #include "win32.h"
 
+/** @name Version
+ *  The one place the version is written; the Makefile reads it from here for
+ *  the soname, the pkg-config file and `make dist`.  A release of this
+ *  library has its own number and names the mio release, and the SHA-256 of
+ *  the iocp.rs, that it translates (spec/README.md).  The soname is
+ *  `libmio_iocp.so.MAJOR`: MAJOR goes up when an exported function is
+ *  removed or changes its signature or meaning, or a public struct its
+ *  layout; MINOR when functions are added; PATCH for fixes. */
+/**@{*/
+#define MIO_IOCP_VERSION_MAJOR 0 /**< Incompatible ABI changes. */
+#define MIO_IOCP_VERSION_MINOR 1 /**< Compatible additions. */
+#define MIO_IOCP_VERSION_PATCH 0 /**< Fixes. */
+#define MIO_IOCP_MIO_VERSION "1.1.0" /**< The mio release translated. */
+#define MIO_IOCP_MIO_SOURCE_HASH "480c1b05e9cb7e37" /**< First 16 hex digits of its iocp.rs's SHA-256. */
+/** "MAJOR.MINOR.PATCH+mio.1.1.0": the release, with mio's in SemVer build metadata. */
+#define MIO_IOCP_VERSION_STRING                                                            \
+  MIO_IOCP__STR(MIO_IOCP_VERSION_MAJOR) "." MIO_IOCP__STR(MIO_IOCP_VERSION_MINOR) "."    \
+  MIO_IOCP__STR(MIO_IOCP_VERSION_PATCH) "+mio." MIO_IOCP_MIO_VERSION
+/**@}*/
+/** @cond PRIVATE */
+#define MIO_IOCP__STR(x) MIO_IOCP__STR2(x)
+#define MIO_IOCP__STR2(x) #x
+/** @endcond */
+
 /** @name Cargo features of mio, as compile-time switches
  *  In mio both are off by default (its Cargo.toml has `default = ["log"]`);
  *  here both default to on.  Define them to 0 for a build without the
@@ -128,5 +152,8 @@ MIO_EXTERN const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_complet
 
 /* A timeout in whole milliseconds for the OS (`duration_millis`). */
 MIO_EXTERN uint32_t mio_duration_millis(const mio_duration *timeout);
+
+/* The version of the library linked, MIO_IOCP_VERSION_STRING when it was built. */
+MIO_EXTERN const char *mio_iocp_version(void);
 
 #endif

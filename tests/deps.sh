@@ -1,39 +1,63 @@
 #!/bin/sh
-# Installs what building and testing need, on Debian or Ubuntu, if anything is missing.
-# As root it runs apt-get; otherwise it prints the exact command and fails.
+# Installs, on Debian or Ubuntu, what one make target needs and is missing.
+# As root it runs apt-get; otherwise it names the exact command and fails,
+# and only if something the target needs is missing.
+# Usage: deps.sh TARGET   (build, conformance, docs, test)
+#   build        make, make check, make install: a C compiler, ar, CUnit
+#   conformance  build, plus Python and the Win32 side: mingw-w64 and Wine
+#   docs         Doxygen, Graphviz and Python (make docs, install-docs)
+#   test         everything make test runs, Chromium and the analysers included
 set -eu
 
+target=${1:-test}
 missing=""
 need() { # need PACKAGE TEST...
   pkg=$1; shift
   "$@" >/dev/null 2>&1 || missing="$missing $pkg"
 }
-need make        command -v make
-need gcc         command -v gcc
-need binutils    command -v ar
-need libc6-dev   test -f /usr/include/stdio.h
-need clang       command -v clang
-need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' 
-need valgrind    command -v valgrind
-need python3     command -v python3
-need gcovr       command -v gcovr
-need spin        command -v spin
-need libcunit1-dev test -f /usr/include/CUnit/CUnit.h
-need gcc-mingw-w64-x86-64 command -v x86_64-w64-mingw32-gcc
-need wine        command -v wine
-need wine64      test -e /usr/lib/wine/wine64
-need doxygen     command -v doxygen
-need graphviz    command -v dot
-need chromium    command -v chromium
+build() {
+  need make        command -v make
+  need gcc         command -v gcc
+  need binutils    command -v ar
+  need libc6-dev   test -f /usr/include/stdio.h
+  need libcunit1-dev test -f /usr/include/CUnit/CUnit.h
+}
+win32() {
+  need python3     command -v python3
+  need gcc-mingw-w64-x86-64 command -v x86_64-w64-mingw32-gcc
+  need wine        command -v wine
+  need wine64      test -e /usr/lib/wine/wine64
+}
+docs() {
+  need python3     command -v python3
+  need doxygen     command -v doxygen
+  need graphviz    command -v dot
+}
+case $target in
+  build) build ;;
+  conformance) build; win32 ;;
+  docs) docs ;;
+  test)
+    build; win32; docs
+    need chromium    command -v chromium
+    need clang       command -v clang
+    need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
+    need valgrind    command -v valgrind
+    need gcovr       command -v gcovr
+    need spin        command -v spin
+    need pkg-config  command -v pkg-config
+    ;;
+  *) echo "deps: unknown target '$target' (build, conformance, docs, test)" >&2; exit 2 ;;
+esac
 
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" -ne 0 ]; then
-  echo "deps: missing packages:$missing" >&2
+  echo "deps: make $target needs packages that are missing:$missing" >&2
   echo "deps: run as root:  apt-get update && $cmd" >&2
   exit 1
 fi
-echo "deps: installing$missing"
+echo "deps: installing for make $target:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 $cmd

@@ -22,7 +22,7 @@
 /** @cond */
 extern CU_TestInfo suite_completion_status[], suite_completion_port[], suite_get_many[],
     suite_post[], suite_duration_millis[], suite_threads[], suite_crate_tests[],
-    suite_os_layer[], suite_io[];
+    suite_os_layer[], suite_io[], suite_version[];
 /** @endcond */
 
 /** The suites of the substrate's own extensions (the model's: suite "model"). */

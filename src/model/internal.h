@@ -105,11 +105,7 @@ void mio__handle_stats(unsigned *open, unsigned *slots);
  */
 unsigned mio__io_running(void);
 
-/**
- * @brief Moves @p t, a time on CLOCK_MONOTONIC, @p ms milliseconds later.
- * @param t The time; its tv_nsec stays below 10^9.
- * @param ms The interval.
- */
+/* Moves a time on CLOCK_MONOTONIC ms milliseconds later (port.c). */
 void mio__deadline_add(struct timespec *t, DWORD ms);
 
 /**

@@ -271,7 +271,12 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
   if (w != NULL) waiter_wake(w);
 }
 
-/** @satisfies{OS-TIME-1} */
+/**
+ * @brief Moves @p t, a time on CLOCK_MONOTONIC, @p ms milliseconds later.
+ * @param t The time; its tv_nsec is below 10^9 before and after.
+ * @param ms The interval.
+ * @satisfies{OS-TIME-1}
+ */
 void mio__deadline_add(struct timespec *t, DWORD ms) {
   assert(t->tv_nsec >= 0 && t->tv_nsec < 1000000000L);
   t->tv_sec += ms / 1000;

@@ -109,21 +109,20 @@ _Static_assert(offsetof(OVERLAPPED_ENTRY, Internal) == 16, "Internal @16");
 _Static_assert(offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) == 24,
                "dwNumberOfBytesTransferred @24");
 
-/** @name Link-time names
- *  The model's Win32 functions keep their Win32 names in the source, so the
- *  module's text is the same on both substrates, and are linked as
- *  `mio_win32_` + the name, so that they never clash with another Win32
- *  layer or a program's own ReadFile. */
-/**@{*/
-#define CreateIoCompletionPort mio_win32_CreateIoCompletionPort         /**< Linked name. */
-#define PostQueuedCompletionStatus mio_win32_PostQueuedCompletionStatus /**< Linked name. */
-#define GetQueuedCompletionStatusEx mio_win32_GetQueuedCompletionStatusEx /**< Linked name. */
-#define ReadFile mio_win32_ReadFile                                     /**< Linked name. */
-#define WriteFile mio_win32_WriteFile                                   /**< Linked name. */
-#define CloseHandle mio_win32_CloseHandle                               /**< Linked name. */
-#define GetLastError mio_win32_GetLastError                             /**< Linked name. */
-#define SetLastError mio_win32_SetLastError                             /**< Linked name. */
-/**@}*/
+/* Link-time names.  The model's Win32 functions keep their Win32 names in
+ * the source, so the module's text is the same on both substrates, and are
+ * linked as `mio_win32_` + the name, so that they never clash with another
+ * Win32 layer or a program's own ReadFile. */
+/** @cond LINK_NAMES */
+#define CreateIoCompletionPort mio_win32_CreateIoCompletionPort
+#define PostQueuedCompletionStatus mio_win32_PostQueuedCompletionStatus
+#define GetQueuedCompletionStatusEx mio_win32_GetQueuedCompletionStatusEx
+#define ReadFile mio_win32_ReadFile
+#define WriteFile mio_win32_WriteFile
+#define CloseHandle mio_win32_CloseHandle
+#define GetLastError mio_win32_GetLastError
+#define SetLastError mio_win32_SetLastError
+/** @endcond */
 
 /* Creates a completion port, or associates a file handle with one. */
 MIO_EXTERN HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,

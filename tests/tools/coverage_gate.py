@@ -2,7 +2,7 @@
 """Coverage gate: fails below the floors, or on an uncovered line without a reason.
 
 Reads the JSON that `gcovr --json` writes for src/.  Floors (README, make coverage):
-  src/iocp.c   100% of lines and 100% of branches
+  src/iocp.c, src/version.c   100% of lines and 100% of branches
   src/model/   at least 95% of lines and 90% of branches, taken together
 Every line left uncovered must be listed in the reasons file, by its text, with
 why it is not covered.  A listed line that this run covered, or that is gone, is
@@ -16,7 +16,7 @@ import sys
 
 import reasons as reviewed
 
-FLOORS = {"src/iocp.c": (100.0, 100.0), "src/model/": (95.0, 90.0)}
+FLOORS = {"src/iocp.c": (100.0, 100.0), "src/version.c": (100.0, 100.0), "src/model/": (95.0, 90.0)}
 
 
 def tally(entry):
