@@ -19,8 +19,9 @@ unlock of a mutex nobody holds, a data race) even when no test loses by it:
   killed     the runner fails, crashes or times out
   survived   the runner passes
   stillborn  the mutant does not compile (warnings are errors)
-A survivor listed in the equivalents file (`file | line text | mutation | why`)
-is equivalent: no test can tell it from the original; it is reported apart and
+A mutation's name ends in "#k" when the line has several of the same kind:
+the kth from the left.  A survivor listed in the equivalents file
+(`file | line text | mutation | why`) is equivalent: no test can tell it from the original; it is reported apart and
 left out of the score, killed / (killed + survived).
 
 Usage: mutate.py [--jobs N] [--floor PCT] [--equivalents FILE] [--out DIR]
@@ -220,13 +221,18 @@ def main():
         text = open(os.path.join(ROOT, path), encoding="utf-8").read()
         lines = text.split("\n")
         for i, line in code_lines(text):
-            for desc, new in mutations(line):
+            found = list(mutations(line))
+            for k, (desc, new) in enumerate(found):
+                same = [d for d, _ in found if d == desc]
+                if len(same) > 1:  # which of them: "#2" is the second from the left
+                    desc += f" #{[d for d, _ in found[:k + 1]].count(desc)}"
                 mutant = "\n".join(lines[:i] + ([new] if new != "" else []) + lines[i + 1:])
                 jobs.append((path, i + 1, line.strip(), desc, text, mutant))
     if args.survivors:
         earlier = json.load(open(args.survivors, encoding="utf-8"))["mutants"]
-        again = {(r["file"], r["text"], r["mutation"]) for r in earlier if r["result"] == "survived"}
-        jobs = [j for j in jobs if (j[0], j[2], j[3]) in again]
+        again = {(r["file"], r["text"], r["mutation"].split(" #")[0])
+                 for r in earlier if r["result"] == "survived"}
+        jobs = [j for j in jobs if (j[0], j[2], j[3].split(" #")[0]) in again]
     print(f"mutate: {len(jobs)} mutants of {', '.join(args.files)}; {args.jobs} jobs, "
           f"timeout {timeout:.0f} s each", flush=True)
 
