@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -202,12 +204,18 @@ void test_os_file_4(void) {
   CU_ASSERT_EQUAL(await_packet(&port, &arrived, 1), BIG);
   /* A write to a pipe whose reader is closed: 232, and the process lives on. */
   CU_ASSERT_TRUE(support_close_handle(r));
+  sigset_t mask_before, mask_after, pending;
+  pthread_sigmask(SIG_BLOCK, NULL, &mask_before);
   memset(&wov, 0, sizeof wov);
   CU_ASSERT_FALSE(WriteFile(w, "x", 1, NULL, &wov));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
   DWORD done = 0;
   CU_ASSERT_FALSE(WriteFile(w, "x", 1, &done, NULL)); /* synchronous, the same */
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
+  pthread_sigmask(SIG_BLOCK, NULL, &mask_after);
+  CU_ASSERT_EQUAL(sigismember(&mask_after, SIGPIPE), sigismember(&mask_before, SIGPIPE));
+  CU_ASSERT_EQUAL(sigpending(&pending), 0);
+  CU_ASSERT_FALSE(sigismember(&pending, SIGPIPE));
   /* Other errors of the descriptor: 31.  A pipe's write end cannot be read. */
   memset(&rov, 0, sizeof rov);
   CU_ASSERT_FALSE(ReadFile(w, sink, 1, NULL, &rov));
