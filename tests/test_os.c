@@ -256,7 +256,12 @@ void test_os_handle_2(void) {
   HANDLE old = new_port();
   support_untrack(old);
   CU_ASSERT_TRUE(CloseHandle(old));
+  /* The value the slot's next object will have names nothing until then. */
+  HANDLE next = (HANDLE)((uintptr_t)old + ((uintptr_t)1 << 26));
+  CU_ASSERT_FALSE(PostQueuedCompletionStatus(next, 0, 0, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
   HANDLE fresh = new_port(); /* takes the freed slot */
+  CU_ASSERT_PTR_EQUAL(fresh, next); /* the model's numbering: slot, then generation */
   CU_ASSERT_PTR_NOT_EQUAL(fresh, old);
   CU_ASSERT_FALSE(PostQueuedCompletionStatus(old, 0, 0, NULL));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
@@ -265,9 +270,10 @@ void test_os_handle_2(void) {
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* nothing reached it */
   /* Values never issued: a slot past the table's end, a generation wider
-   * than 32 bits, and a value that is not a multiple of 4. */
-  const uintptr_t forged[] = {(uintptr_t)0xFFFFFCu, (uintptr_t)fresh | ((uintptr_t)1 << 60),
-                              (uintptr_t)fresh | 2u};
+   * than 32 bits (its lowest such bit, and a higher one), and a value that
+   * is not a multiple of 4. */
+  const uintptr_t forged[] = {(uintptr_t)0xFFFFFCu, (uintptr_t)fresh | ((uintptr_t)1 << 58),
+                              (uintptr_t)fresh | ((uintptr_t)1 << 60), (uintptr_t)fresh | 2u};
   for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
     CU_ASSERT_FALSE(PostQueuedCompletionStatus((HANDLE)forged[i], 0, 0, NULL));
     CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);

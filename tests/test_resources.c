@@ -46,6 +46,7 @@ static void exhaust(const struct call *c) {
   for (unsigned n = 1;; n++) {
     unsigned before = stats().faults_injected;
     iocp_model_inject_fault(IOCP_MODEL_FAULT_RESOURCE, n);
+    SetLastError(0); /* a failure must set its own code */
     DWORD error = c->run(c->state);
     iocp_model_inject_fault(IOCP_MODEL_FAULT_RESOURCE, 0);
     if (stats().faults_injected == before) { /* a clean run */

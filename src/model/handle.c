@@ -28,7 +28,7 @@ static struct {
   struct slot *slots;
   uint32_t used, cap, free_head;
   uint32_t open; /* slots holding an object */
-} table = {PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 0, 0};
+} table = {.lock = PTHREAD_RWLOCK_INITIALIZER}; /* the rest starts at zero: an empty table */
 
 static _Thread_local DWORD last_error;
 
