@@ -250,6 +250,29 @@ void test_os_assoc_4(void) {
   CU_ASSERT_EQUAL(mio_completion_status_token(&s), 0x44);
   CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&s), &r);
   CU_ASSERT_EQUAL(mio_completion_status_bytes_transferred(&s), 3);
+  /* Many requests pending at the association, on a port whose queue has
+   * moved on (one packet taken, one left): every one completes onto it,
+   * after that packet, in the order they were made. */
+  enum { MANY = 70 };
+  static OVERLAPPED many[MANY], wm;
+  static char bytes[MANY], data[MANY];
+  static mio_completion_status got[MANY + 1];
+  HANDLE c, d;
+  support_pipe_pair(&c, &d);
+  for (uintptr_t key = 1; key <= 2; key++)
+    CU_ASSERT_EQUAL(mio_completion_port_post(&port, mio_completion_status_new(0, key, NULL)), 0);
+  CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1);
+  for (int i = 0; i < MANY; i++) read_pending(c, &bytes[i], 1, &many[i]);
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(c, port.handle, 0x55, 0), port.handle);
+  memset(data, 'm', sizeof data);
+  if (!WriteFile(d, data, MANY, NULL, &wm)) CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  CU_ASSERT_EQUAL_FATAL(collect(&port, got, MANY + 1), MANY + 1);
+  CU_ASSERT_EQUAL(mio_completion_status_token(&got[0]), 2);
+  for (int i = 0; i < MANY; i++) {
+    CU_ASSERT_EQUAL(mio_completion_status_token(&got[i + 1]), 0x55);
+    CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&got[i + 1]), &many[i]);
+    CU_ASSERT_EQUAL(mio_completion_status_bytes_transferred(&got[i + 1]), 1);
+  }
 }
 
 /** The tests of this file: suite "io". */
