@@ -44,7 +44,7 @@ STRESS   := $(BUILD)/stress
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
         check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream install \
-        install-docs uninstall check-abi check-install dist check-dist clean
+        install-docs uninstall check-abi check-install dist check-dist prove clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
 
@@ -55,6 +55,7 @@ help:
 	@echo "make check         run the conformance suite (make check TEST=IOCP-DM-3 runs one test or suite)"
 	@echo "make check-asan | check-tsan | check-valgrind | check-features-off | check-clang"
 	@echo "make coverage      gcov/gcovr report in build/coverage, gated by floors;  make stress  8x8x10^7 exactly-once and close rounds"
+	@echo "make prove         Frama-C WP on the ACSL contracts of src/iocp.c (tests/proof)"
 	@echo "make check-spin    SPIN on tests/spin/port.pml;  make check-fuzz | check-fuzz-wine | fuzz FUZZ_SECONDS=N"
 	@echo "make mutate        mutation testing of src/ (long);  make check-mutate-module  iocp.c only"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
@@ -135,7 +136,7 @@ NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 # Every check, in both feature configurations.
 test:
 	@sh tests/deps.sh test
-	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin check-abi check-install check-dist
+	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin check-abi check-install check-dist prove
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
 	  check-fuzz check-mutate-module
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
@@ -205,6 +206,11 @@ mutate:
 
 check-mutate-module:
 	$(PYTHON) tests/tools/mutate.py --jobs $(MUTATE_JOBS) --out build/mutation-module $(MODULE_SRC)
+
+# The module's ACSL contracts, proved by Frama-C WP (tests/proof).
+prove:
+	@sh tests/deps.sh prove
+	sh tests/proof/prove.sh build/prove
 
 # The port's waiter and close protocol, model-checked with SPIN (tests/spin).
 check-spin:

@@ -21,7 +21,12 @@ def row(r):
     where = r["c_location"].replace(";", ", ") or "—"
     evidence = f"*{r['evidence_kind']}*: {r['evidence']}".replace("|", "\\|")
     return (f"| \\ref {r['req_id']} \"{r['req_id']}\" | {r['kind']} | {evidence} | {r['seed_section']} | "
-            f"{mio} | {refs(r['c_symbol'])} | {where} | {refs(r['cunit_function'])} |\n")
+            f"{mio} | {refs(r['c_symbol'])} | {where} | {refs(r['cunit_function'])} | {proof(r)} |\n")
+
+
+def proof(r):
+    """The clauses that formalise the requirement: proved in src/, assumed in tests/proof/."""
+    return "<br>".join(r.get("proof", "").split(";")) or "—"
 
 
 def main(src, out, checks=None):
@@ -36,10 +41,12 @@ def main(src, out, checks=None):
         f.write(f"Generated from `traceability.csv` ({len(rows)} requirements): each requirement, "
                 "its kind, the design-document section, the upstream lines, the C symbol that "
                 "implements it, where, and the CUnit test that checks it, with the evidence each "
-                "requirement rests on and its kind.\n\n")
+                "requirement rests on and its kind.  *proof* names the ACSL clauses that formalise "
+                "it: *proved* in `src/iocp.c` (`make prove` proves every one with Frama-C WP), or "
+                "*assumed* of the OS in `tests/proof/os_assumptions.h`.\n\n")
         f.write(f"What the checker verified when this page was made: `{status}`\n\n")
-        f.write("| requirement | kind | evidence | design document | mio v1.1.0 | implemented by | at | tested by |\n")
-        f.write("|---|---|---|---|---|---|---|---|\n")
+        f.write("| requirement | kind | evidence | design document | mio v1.1.0 | implemented by | at | tested by | proof |\n")
+        f.write("|---|---|---|---|---|---|---|---|---|\n")
         f.writelines(row(r) for r in rows)
 
 

@@ -37,6 +37,9 @@ _Static_assert(offsetof(mio_completion_status, entry.dwNumberOfBytesTransferred)
 static const char mio__debug_text[] = "CompletionStatus(OVERLAPPED_ENTRY)";
 
 /* io::Result from a Win32 BOOL: 0, or the thread's last error. */
+/*@ assigns \nothing;
+    ensures ok != FALSE ==> \result == 0;
+    ensures ok == FALSE ==> \result == os_last_error; */
 static uint32_t mio__result(BOOL ok) { return ok ? 0 : (uint32_t)GetLastError(); }
 
 /**
@@ -52,8 +55,26 @@ static uint32_t mio__result(BOOL ok) { return ok ? 0 : (uint32_t)GetLastError();
  * @satisfies{IOCP-CS-2}
  * @satisfies{IOCP-CS-3}
  * @satisfies{IOCP-CS-4}
+ * @contract{debug}
  */
 /* [snippet-debug] */
+/*@ requires self == \null || \valid_read(self);
+    requires buf == \null || \valid(buf + (0 .. size - 1));
+    behavior null_argument:
+      assumes self == \null || buf == \null;
+      assigns \nothing;
+      ensures IOCP_CS_3: \result == ERROR_INVALID_PARAMETER;
+    behavior too_small:
+      assumes self != \null && buf != \null && size < sizeof(mio__debug_text);
+      assigns \nothing;
+      ensures IOCP_CS_4: \result == ERROR_INSUFFICIENT_BUFFER;
+    behavior written:
+      assumes self != \null && buf != \null && size >= sizeof(mio__debug_text);
+      assigns buf[0 .. sizeof(mio__debug_text) - 1];
+      ensures IOCP_CS_2: \result == 0 && \forall integer i; 0 <= i < sizeof(mio__debug_text) ==>
+                         buf[i] == mio__debug_text[i];
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
                                      size_t size) {
   if (self == NULL || buf == NULL) return ERROR_INVALID_PARAMETER;
@@ -79,8 +100,20 @@ uint32_t mio_completion_status_debug(const mio_completion_status *self, char *bu
  * @satisfies{IOCP-NEW-2}
  * @satisfies{IOCP-NEW-3}
  * @satisfies{IOCP-NEW-4}
+ * @contract{new}
  */
 /* [snippet-new] */
+/*@ requires out == \null || \valid(out);
+    behavior no_output:
+      assumes out == \null;
+      assigns \nothing;
+      ensures IOCP_NEW_4: \result == ERROR_INVALID_PARAMETER;
+    behavior output:
+      assumes out != \null;
+      assigns *out, os_last_error;
+      ensures IOCP_NEW_3: \result != 0 ==> out->handle == \old(out->handle);
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
   if (out == NULL) return ERROR_INVALID_PARAMETER;
   HANDLE ret = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, threads);
@@ -115,8 +148,13 @@ uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out) {
  * @satisfies{IOCP-ADD-7}
  * @satisfies{IOCP-ADD-8}
  * @satisfies{IOCP-ADD-9}
+ * @contract{add_handle}
  */
 /* [snippet-add_handle] */
+/*@ requires self == \null || \valid_read(self);
+    assigns os_last_error;
+    ensures IOCP_ADD_6: self == \null ==> \result == ERROR_INVALID_PARAMETER;
+    ensures IOCP_ADD_9: self != \null && self->handle == \null ==> \result == ERROR_INVALID_HANDLE; */
 uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr_t token,
                                         HANDLE handle) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
@@ -163,8 +201,31 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  * @satisfies{IOCP-GM-13}
  * @satisfies{IOCP-TEST-2}
  * @satisfies{IOCP-CP-2}
+ * @contract{get_many}
  */
 /* [snippet-get_many] */
+/*@ requires self == \null || \valid_read(self);
+    requires removed == \null || \valid(removed);
+    requires list == \null || \valid(list + (0 .. len - 1));
+    requires timeout == \null || \valid_read(timeout);
+    requires \separated(removed, list + (0 .. len - 1));
+    behavior no_removed:
+      assumes removed == \null;
+      assigns \nothing;
+      ensures IOCP_GM_8: \result == ERROR_INVALID_PARAMETER;
+    behavior null_argument:
+      assumes removed != \null && (self == \null || list == \null);
+      assigns *removed;
+      ensures IOCP_GM_8: \result == ERROR_INVALID_PARAMETER && *removed == 0;
+    behavior dequeue:
+      assumes removed != \null && self != \null && list != \null;
+      assigns *removed, os_count, os_last_error,
+              list[0 .. (len > 4294967295 ? 4294967295 : len) - 1];
+      ensures IOCP_GM_7: os_count == (len > 4294967295 ? 4294967295 : len);
+      ensures IOCP_GM_13: *removed <= len && (\result != 0 ==> *removed == 0);
+      ensures IOCP_GM_6: len == 0 ==> \result == ERROR_INVALID_PARAMETER && *removed == 0;
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_completion_port_get_many(const mio_completion_port *self,
                                       mio_completion_status *list, size_t len,
                                       const mio_duration *timeout, size_t *removed) {
@@ -199,8 +260,22 @@ uint32_t mio_completion_port_get_many(const mio_completion_port *self,
  * @satisfies{IOCP-POST-4}
  * @satisfies{IOCP-POST-5}
  * @satisfies{IOCP-CP-2}
+ * @contract{post}
  */
 /* [snippet-post] */
+/*@ requires self == \null || \valid_read(self);
+    behavior no_port:
+      assumes self == \null;
+      assigns \nothing;
+      ensures IOCP_POST_4: \result == ERROR_INVALID_PARAMETER;
+    behavior post:
+      assumes self != \null;
+      assigns os_post_bytes, os_post_key, os_post_overlapped, os_last_error;
+      ensures IOCP_POST_1: os_post_bytes == status.entry.dwNumberOfBytesTransferred &&
+                           os_post_key == status.entry.lpCompletionKey &&
+                           os_post_overlapped == status.entry.lpOverlapped;
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_completion_port_post(const mio_completion_port *self,
                                   mio_completion_status status) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
@@ -221,8 +296,13 @@ uint32_t mio_completion_port_post(const mio_completion_port *self,
  *
  * @satisfies{IOCP-RAW-1}
  * @satisfies{IOCP-RAW-5}
+ * @contract{as_raw_handle}
  */
 /* [snippet-as_raw_handle] */
+/*@ requires self == \null || \valid_read(self);
+    assigns \nothing;
+    ensures IOCP_RAW_1: self != \null ==> \result == self->handle;
+    ensures IOCP_RAW_5: self == \null ==> \result == \null; */
 HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self) {
   return self == NULL ? NULL : self->handle;
 }
@@ -239,8 +319,20 @@ HANDLE mio_completion_port_as_raw_handle(const mio_completion_port *self) {
  *
  * @satisfies{IOCP-RAW-2}
  * @satisfies{IOCP-RAW-5}
+ * @contract{from_raw_handle}
  */
 /* [snippet-from_raw_handle] */
+/*@ requires out == \null || \valid(out);
+    behavior no_output:
+      assumes out == \null;
+      assigns \nothing;
+      ensures IOCP_RAW_5: \result == ERROR_INVALID_PARAMETER;
+    behavior output:
+      assumes out != \null;
+      assigns *out;
+      ensures IOCP_RAW_2: \result == 0 && out->handle == handle;
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port *out) {
   if (out == NULL) return ERROR_INVALID_PARAMETER;
   out->handle = handle;
@@ -260,8 +352,20 @@ uint32_t mio_completion_port_from_raw_handle(HANDLE handle, mio_completion_port 
  *
  * @satisfies{IOCP-RAW-3}
  * @satisfies{IOCP-RAW-5}
+ * @contract{into_raw_handle}
  */
 /* [snippet-into_raw_handle] */
+/*@ requires self == \null || \valid(self);
+    behavior no_port:
+      assumes self == \null;
+      assigns \nothing;
+      ensures IOCP_RAW_5: \result == \null;
+    behavior port:
+      assumes self != \null;
+      assigns self->handle;
+      ensures IOCP_RAW_3: \result == \old(self->handle) && self->handle == \null;
+    complete behaviors;
+    disjoint behaviors; */
 HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self) {
   if (self == NULL) return NULL;
   HANDLE handle = self->handle;
@@ -286,8 +390,20 @@ HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self) {
  *
  * @satisfies{IOCP-RAW-4}
  * @satisfies{IOCP-RAW-5}
+ * @contract{close}
  */
 /* [snippet-close] */
+/*@ requires self == \null || \valid(self);
+    behavior no_port:
+      assumes self == \null;
+      assigns \nothing;
+      ensures IOCP_RAW_5: \result == ERROR_INVALID_PARAMETER;
+    behavior port:
+      assumes self != \null;
+      assigns self->handle, os_closed, os_last_error;
+      ensures IOCP_RAW_4: os_closed == \old(self->handle) && self->handle == \null;
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_completion_port_close(mio_completion_port *self) {
   if (self == NULL) return ERROR_INVALID_PARAMETER;
   HANDLE handle = self->handle;
@@ -307,15 +423,17 @@ uint32_t mio_completion_port_close(mio_completion_port *self) {
  * @mio{176,183}
  *
  * @satisfies{IOCP-CSN-1}
+ * @contract{status_new}
  */
 /* [snippet-status_new] */
+/*@ assigns \nothing;
+    ensures IOCP_CSN_1: \result.entry.dwNumberOfBytesTransferred == bytes &&
+                        \result.entry.lpCompletionKey == token &&
+                        \result.entry.lpOverlapped == overlapped && \result.entry.Internal == 0; */
 mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
                                                 OVERLAPPED *overlapped) {
-  mio_completion_status status;
-  memset(&status, 0, sizeof status); /* Internal and the padding */
-  status.entry.dwNumberOfBytesTransferred = bytes;
-  status.entry.lpCompletionKey = token;
-  status.entry.lpOverlapped = overlapped;
+  mio_completion_status status = {{.lpCompletionKey = token, .lpOverlapped = overlapped,
+                                   .Internal = 0, .dwNumberOfBytesTransferred = bytes}};
   return status;
 }
 /* [snippet-status_new] */
@@ -334,8 +452,12 @@ mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
  *
  * @satisfies{IOCP-CSE-1}
  * @satisfies{IOCP-CSE-2}
+ * @contract{from_entry}
  */
 /* [snippet-from_entry] */
+/*@ assigns \nothing;
+    ensures IOCP_CSE_1: \result == (const mio_completion_status *)entry;
+    ensures IOCP_CSE_2: entry == \null ==> \result == \null; */
 const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_ENTRY *entry) {
   return (const mio_completion_status *)entry;
 }
@@ -350,8 +472,13 @@ const mio_completion_status *mio_completion_status_from_entry(const OVERLAPPED_E
  * @mio{202,204}
  *
  * @satisfies{IOCP-CSZ-1}
+ * @contract{zero}
  */
 /* [snippet-zero] */
+/*@ assigns \nothing;
+    ensures IOCP_CSZ_1: \result.entry.dwNumberOfBytesTransferred == 0 &&
+                        \result.entry.lpCompletionKey == 0 && \result.entry.lpOverlapped == \null &&
+                        \result.entry.Internal == 0; */
 mio_completion_status mio_completion_status_zero(void) {
   return mio_completion_status_new(0, 0, NULL);
 }
@@ -367,8 +494,13 @@ mio_completion_status mio_completion_status_zero(void) {
  *
  * @satisfies{IOCP-CSA-1}
  * @satisfies{IOCP-CSA-5}
+ * @contract{bytes_transferred}
  */
 /* [snippet-bytes_transferred] */
+/*@ requires self == \null || \valid_read(self);
+    assigns \nothing;
+    ensures IOCP_CSA_1: self != \null ==> \result == self->entry.dwNumberOfBytesTransferred;
+    ensures IOCP_CSA_5: self == \null ==> \result == 0; */
 uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *self) {
   return self == NULL ? 0 : self->entry.dwNumberOfBytesTransferred;
 }
@@ -384,8 +516,13 @@ uint32_t mio_completion_status_bytes_transferred(const mio_completion_status *se
  *
  * @satisfies{IOCP-CSA-2}
  * @satisfies{IOCP-CSA-5}
+ * @contract{token}
  */
 /* [snippet-token] */
+/*@ requires self == \null || \valid_read(self);
+    assigns \nothing;
+    ensures IOCP_CSA_2: self != \null ==> \result == self->entry.lpCompletionKey;
+    ensures IOCP_CSA_5: self == \null ==> \result == 0; */
 uintptr_t mio_completion_status_token(const mio_completion_status *self) {
   return self == NULL ? 0 : self->entry.lpCompletionKey;
 }
@@ -401,8 +538,13 @@ uintptr_t mio_completion_status_token(const mio_completion_status *self) {
  *
  * @satisfies{IOCP-CSA-3}
  * @satisfies{IOCP-CSA-5}
+ * @contract{overlapped}
  */
 /* [snippet-overlapped] */
+/*@ requires self == \null || \valid_read(self);
+    assigns \nothing;
+    ensures IOCP_CSA_3: self != \null ==> \result == self->entry.lpOverlapped;
+    ensures IOCP_CSA_5: self == \null ==> \result == \null; */
 OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self) {
   return self == NULL ? NULL : self->entry.lpOverlapped;
 }
@@ -418,12 +560,26 @@ OVERLAPPED *mio_completion_status_overlapped(const mio_completion_status *self) 
  *
  * @satisfies{IOCP-CSA-4}
  * @satisfies{IOCP-CSA-5}
+ * @contract{entry}
  */
 /* [snippet-entry] */
+/*@ requires self == \null || \valid_read(self);
+    assigns \nothing;
+    ensures IOCP_CSA_4: self != \null ==> \result == &self->entry;
+    ensures IOCP_CSA_5: self == \null ==> \result == \null; */
 const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status *self) {
   return self == NULL ? NULL : &self->entry;
 }
 /* [snippet-entry] */
+
+/*@ // duration_millis in mathematical integers: Rust's Duration after
+    // Duration::new's carry (saturating), and its milliseconds rounded up.
+    logic integer dm_secs(mio_duration d) =
+      d.secs + d.nanos / 1000000000 > 18446744073709551615 ? 18446744073709551615
+                                                           : d.secs + d.nanos / 1000000000;
+    logic integer dm_nanos(mio_duration d) = d.nanos % 1000000000;
+    logic integer dm_ceil_ms(mio_duration d) =
+      dm_secs(d) * 1000 + (dm_nanos(d) + 999999) / 1000000; */
 
 /**
  * @brief A timeout in whole milliseconds for the OS (`duration_millis`).
@@ -452,8 +608,31 @@ const OVERLAPPED_ENTRY *mio_completion_status_entry(const mio_completion_status 
  * @satisfies{IOCP-DM-7}
  * @satisfies{IOCP-DM-8}
  * @satisfies{IOCP-DM-9}
+ * @contract{duration_millis}
  */
 /* [snippet-duration_millis] */
+/*@ requires timeout == \null || \valid_read(timeout);
+    assigns \nothing;
+    behavior none:
+      assumes timeout == \null;
+      ensures IOCP_DM_1: \result == 4294967295;
+    behavior some:
+      assumes timeout != \null;
+      ensures IOCP_DM_2: timeout->secs == 0 && timeout->nanos == 0 ==> \result == 0;
+      ensures IOCP_DM_3: timeout->secs == 0 && 0 < timeout->nanos < 1000000 ==> \result == 1;
+      ensures IOCP_DM_4: timeout->nanos % 1000000 == 0 && dm_ceil_ms(*timeout) <= 4294967295 ==>
+                         \result == timeout->secs * 1000 + timeout->nanos / 1000000;
+      ensures IOCP_DM_5: dm_ceil_ms(*timeout) <= 4294967295 ==> \result == dm_ceil_ms(*timeout);
+      ensures IOCP_DM_6: dm_ceil_ms(*timeout) > 4294967295 ==> \result == 4294967295;
+      ensures IOCP_DM_7: dm_secs(*timeout) * 1000000000 + dm_nanos(*timeout) >= 4294967294000001 ==>
+                         \result == 4294967295;
+      ensures IOCP_DM_8: timeout->secs == 18446744073709551615 && timeout->nanos == 999999999 ==>
+                         \result == 4294967295;
+      ensures IOCP_DM_9: timeout->nanos >= 1000000000 ==>
+                         \result == (dm_ceil_ms(*timeout) > 4294967295 ? 4294967295
+                                                                        : dm_ceil_ms(*timeout));
+    complete behaviors;
+    disjoint behaviors; */
 uint32_t mio_duration_millis(const mio_duration *timeout) {
   const uint32_t nanos_per_sec = 1000000000u, nanos_per_ms = 1000000u;
   if (timeout == NULL) return UINT32_MAX;

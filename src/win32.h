@@ -12,7 +12,7 @@
 /** Marks a function the shared library exports; everything else is built
  *  hidden (-fvisibility=hidden), so only the public API and the model's
  *  documented calls are visible to programs that link the library. */
-#if defined(__GNUC__) && !defined(_WIN32)
+#if defined(__GNUC__) && !defined(_WIN32) && !defined(__FRAMAC__) /* Frama-C: plain declarations */
 #define MIO_EXTERN __attribute__((visibility("default")))
 #else
 #define MIO_EXTERN

@@ -2,10 +2,11 @@
 # Installs, on Debian or Ubuntu, what one make target needs and is missing.
 # As root it runs apt-get; otherwise it names the exact command and fails,
 # and only if something the target needs is missing.
-# Usage: deps.sh TARGET   (build, conformance, docs, test)
+# Usage: deps.sh TARGET   (build, conformance, docs, prove, test)
 #   build        make, make check, make install: a C compiler, ar, CUnit
 #   conformance  build, plus Python and the Win32 side: mingw-w64 and Wine
 #   docs         Doxygen, Graphviz and Python (make docs, install-docs)
+#   prove        Frama-C, Why3 and the provers Z3 and CVC4; then `why3 config detect`
 #   test         everything make test runs, Chromium and the analysers included
 set -eu
 
@@ -28,6 +29,12 @@ win32() {
   need wine        command -v wine
   need wine64      test -e /usr/lib/wine/wine64
 }
+prove() {
+  need frama-c-base command -v frama-c
+  need why3        command -v why3
+  need z3          command -v z3
+  need cvc4        command -v cvc4
+}
 docs() {
   need python3     command -v python3
   need doxygen     command -v doxygen
@@ -37,8 +44,9 @@ case $target in
   build) build ;;
   conformance) build; win32 ;;
   docs) docs ;;
+  prove) prove ;;
   test)
-    build; win32; docs
+    build; win32; docs; prove
     need chromium    command -v chromium
     need clang       command -v clang
     need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
@@ -47,10 +55,17 @@ case $target in
     need spin        command -v spin
     need pkg-config  command -v pkg-config
     ;;
-  *) echo "deps: unknown target '$target' (build, conformance, docs, test)" >&2; exit 2 ;;
+  *) echo "deps: unknown target '$target' (build, conformance, docs, prove, test)" >&2; exit 2 ;;
 esac
 
-[ -z "$missing" ] && exit 0
+# Why3 finds the provers once, into ~/.why3.conf; only the proof needs it.
+detect() {
+  case $target in prove | test) ;; *) return 0 ;; esac
+  why3 config list-provers 2>/dev/null | grep -q CVC4 && return 0
+  why3 config detect > /dev/null
+}
+
+[ -z "$missing" ] && { detect; exit 0; }
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps: make $target needs packages that are missing:$missing" >&2
@@ -61,3 +76,4 @@ echo "deps: installing for make $target:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 $cmd
+detect

@@ -68,6 +68,13 @@ def result_of(row, name, got, notes):
     return result, text
 
 
+def proof_of(row):
+    """PROVED when a contract clause of src/ formalises it (make prove proves every
+    one), ASSUMED when the proof takes it as an OS assumption, else empty."""
+    marks = row.get("proof", "")
+    return "PROVED" if "proved:" in marks else "ASSUMED" if "assumed:" in marks else ""
+
+
 def short(symbols):
     """The first implementing symbol, and how many more there are."""
     names = [s for s in symbols.split(";") if s]
@@ -107,17 +114,21 @@ def main():
     names = list(substrates)
     width = max(len(r["req_id"]) for r in report)
     sym = max(len(short(r["c_symbol"])) for r in report)
-    print(f"\n{'requirement':<{width}}  {'C symbol':<{sym}}  " + "  ".join(f"{n:<11}" for n in names))
+    print(f"\n{'requirement':<{width}}  {'C symbol':<{sym}}  " + "  ".join(f"{n:<11}" for n in names)
+          + "  proof")
     for r in report:
         cells = "  ".join(f"{r['results'][n].upper():<11}" for n in names)
-        print(f"{r['req_id']:<{width}}  {short(r['c_symbol']):<{sym}}  {cells}".rstrip())
+        print(f"{r['req_id']:<{width}}  {short(r['c_symbol']):<{sym}}  {cells}  {proof_of(r)}".rstrip())
 
     totals = {n: {} for n in names}
     for r in report:
         for n in names:
             totals[n][r["results"][n]] = totals[n].get(r["results"][n], 0) + 1
     invariants = sum(1 for r in report if r["kind"] == "invariant")
-    print(f"\n{len(report)} requirements, {invariants} invariants")
+    proved = sum(1 for r in report if proof_of(r) == "PROVED")
+    assumed = sum(1 for r in report if proof_of(r) == "ASSUMED")
+    print(f"\n{len(report)} requirements, {invariants} invariants; {proved} with a clause proved "
+          f"by Frama-C WP (make prove), {assumed} taken as assumptions by that proof")
     for n in names:
         t = totals[n]
         print(f"  {n}: {t.get('pass', 0)} passed, {t.get('deviation', 0)} passed as known "
@@ -138,14 +149,15 @@ def main():
     with open(os.path.join(args.out, "conformance.md"), "w", encoding="utf-8") as f:
         f.write(f"{checks}\n\n")
         f.write("| requirement | sentence | evidence | seed | mio | C symbol | C location | test | "
-                + " | ".join(names) + " |\n")
-        f.write("|---" * (8 + len(names)) + "|\n")
+                + " | ".join(names) + " | proof (make prove) |\n")
+        f.write("|---" * (9 + len(names)) + "|\n")
         for r in report:
             test = f"{r['cunit_suite']}/{r['cunit_test']}" if r["cunit_test"] else ""
             cells = [r["results"][n] + (f": {r['notes'][n]}" if r["notes"][n] else "")
                      for n in names]
             f.write(f"| {r['req_id']} | {r['text']} | {r['evidence_kind']} | {r['seed_section']} | {r['mio_lines']} | "
-                    f"{r['c_symbol']} | {r['c_location']} | {test} | " + " | ".join(cells) + " |\n")
+                    f"{r['c_symbol']} | {r['c_location']} | {test} | " + " | ".join(cells)
+                    + f" | {r.get('proof', '')} |\n")
     print(f"report: {args.out}/conformance.md, {args.out}/conformance.json")
     failed = any(t.get("fail", 0) or t.get("not run", 0) for t in totals.values())
     return 1 if failed else 0

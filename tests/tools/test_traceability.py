@@ -142,6 +142,14 @@ CU_TestInfo suite_s[]""")
         self.fx.edit("src/a.c", "@satisfies{IOCP-A-2}", "@satisfies{IOCP-A-9}")
         self.assertFails("src/a.c:1: IOCP-A-9: @satisfies names an unknown ID")
 
+    def test_acsl_clause_naming_an_unknown_id(self):
+        self.fx.edit("src/a.c", "int a(void) {", "/*@ assigns \\nothing;\n    ensures IOCP_A_7: \\result == 0; */\nint a(void) {")
+        self.assertFails("src/a.c:6: IOCP-A-7: an ACSL clause names an unknown ID")
+
+    def test_acsl_clause_marks_its_requirement_proved(self):
+        self.fx.edit("src/a.c", "int a(void) {", "/*@ ensures IOCP_A_1: \\result == 0; */\nint a(void) {")
+        self.assertFails("traceability.csv: differs from the annotations", "proved: src/a.c:5")
+
     def test_unknown_id_in_test(self):
         self.fx.edit("tests/t.c", "@verifies{IOCP-A-1}", "@verifies{IOCP-A-8}")
         self.assertFails("tests/t.c:1: IOCP-A-8: @verifies names an unknown ID")

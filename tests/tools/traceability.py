@@ -2,8 +2,11 @@
 """Derive traceability.csv from the annotations, and check it.
 
 Reads the requirements in spec/*.md, the @satisfies{ID} annotations in src/,
-the @verifies{ID} annotations and CU_TestInfo registrations in tests/, and the
-runner's own list of registered tests (`runner --list`).  With --write it
+the @verifies{ID} annotations and CU_TestInfo registrations in tests/, the
+runner's own list of registered tests (`runner --list`), and the named clauses
+of the ACSL contracts (`ensures IOCP_DM_3: ...` formalises IOCP-DM-3): those in
+src/ are proved by `make prove`, those in tests/proof/ are the OS assumptions
+the proof rests on.  With --write it
 writes the CSV; with --check it fails, naming the ID, file and line, when the
 annotations break a rule of spec/README.md or the committed CSV is stale.
 
@@ -20,7 +23,8 @@ import sys
 
 COLUMNS = ["req_id", "kind", "seed_section", "mio_lines", "rust_item", "spec_location",
            "evidence_kind", "evidence",
-           "c_symbol", "c_location", "cunit_suite", "cunit_test", "cunit_function", "text_sha256"]
+           "c_symbol", "c_location", "cunit_suite", "cunit_test", "cunit_function", "proof",
+           "text_sha256"]
 KINDS = ("invariant", "descriptive", "not code")
 # What a requirement rests on.  The first four are claims about the OS
 # (every requirement of spec/os.md has one); `upstream` is mio's own code,
@@ -60,6 +64,8 @@ REGISTERED = re.compile(r'\{"([^"]+)",\s*(\w+)\}')
 SUITE_ARRAY = re.compile(r"^CU_TestInfo suite_(\w+)\[\]")
 FUNC_NAME = re.compile(r"(\w+)\s*\([^;]*$")
 TYPEDEF_END = re.compile(r"^\}\s*(\w+)\s*;")
+# A named ACSL clause: `ensures IOCP_GM_13: ...`; the name is the ID with '_' for '-'.
+ACSL_CLAUSE = re.compile(r"\b(ensures|assigns|requires|behavior|assumes)\s+((?:IOCP|OS)_[A-Z]+_\d+)\s*:")
 
 
 class Problems:
@@ -108,7 +114,7 @@ def read_spec(root, problems):
                 "mio_lines": f"L{first}-{last}" if a.group(3) else "—", "first": first, "last": last,
                 "rust_item": a.group(5) or "—", "spec_location": where, "text": s.group(2),
                 "evidence_kind": e.group(1) if e else "", "evidence": e.group(2) if e else "",
-                "impl": [], "tests": []}
+                "impl": [], "tests": [], "proof": []}
             check_evidence(root, reqs[rid], path.endswith("os.md"), problems)
     return reqs
 
@@ -195,7 +201,11 @@ def definition_after(lines, i):
     while j < len(lines) and "*/" not in lines[j]:
         j += 1
     j += 1
-    while j < len(lines) and (not lines[j].strip() or PLAIN_COMMENT.match(lines[j])):
+    while j < len(lines) and (not lines[j].strip() or PLAIN_COMMENT.match(lines[j])
+                              or lines[j].lstrip().startswith("/*@")):
+        if lines[j].lstrip().startswith("/*@"):  # the function's ACSL contract
+            while j < len(lines) and "*/" not in lines[j]:
+                j += 1
         j += 1
     if j >= len(lines):
         return None
@@ -241,6 +251,24 @@ def read_code(root, reqs, problems):
                     problems.add(where, rid, f"@satisfies names an unknown ID (at {symbol})")
                     continue
                 reqs[rid]["impl"].append((symbol, f"{rel(path, root)}:{first + 1}-{last + 1}"))
+
+
+def read_proofs(root, reqs, problems):
+    """Named ACSL clauses: 'proved' in src/ (make prove), 'assumed' in tests/proof/."""
+    for sub, mark in (("src", "proved"), (os.path.join("tests", "proof"), "assumed")):
+        for path in files_under(root, sub, (".c", ".h")):
+            in_acsl = False
+            for i, text in enumerate(open(path, encoding="utf-8").read().split("\n")):
+                in_acsl = in_acsl or "/*@" in text or "//@" in text
+                if in_acsl:
+                    for _, name in ACSL_CLAUSE.findall(text):
+                        rid, where = name.replace("_", "-"), f"{rel(path, root)}:{i + 1}"
+                        if rid not in reqs:
+                            problems.add(where, rid, "an ACSL clause names an unknown ID")
+                        elif f"{mark}: {where}" not in reqs[rid]["proof"]:
+                            reqs[rid]["proof"].append(f"{mark}: {where}")
+                if "*/" in text or text.lstrip().startswith("//@"):
+                    in_acsl = False
 
 
 def read_tests(root, reqs, problems):
@@ -317,7 +345,7 @@ def render(reqs):
             r["evidence_kind"], r["evidence"],
             ";".join(s for s, _ in r["impl"]), ";".join(l for _, l in r["impl"]),
             ";".join(t[0] for t in r["tests"]), ";".join(t[1] for t in r["tests"]),
-            ";".join(t[2] for t in r["tests"]),
+            ";".join(t[2] for t in r["tests"]), ";".join(r["proof"]),
             hashlib.sha256(r["text"].encode("utf-8")).hexdigest()])
     return out.getvalue()
 
@@ -343,6 +371,7 @@ def main():
     problems = Problems()
     reqs = read_spec(args.root, problems)
     read_code(args.root, reqs, problems)
+    read_proofs(args.root, reqs, problems)
     verifies, registered = read_tests(args.root, reqs, problems)
     link_tests(reqs, verifies, registered, read_runner_list(args.registered), problems)
     check_coverage(reqs, problems)
@@ -381,8 +410,11 @@ def main():
         return 1
     evidence = ", ".join(f"{sum(1 for r in reqs.values() if r['evidence_kind'] == k)} {k}"
                          for k in EVIDENCE_KINDS)
+    proved = sum(1 for r in reqs.values() if any(p.startswith("proved") for p in r["proof"]))
+    assumed = sum(1 for r in reqs.values() if any(p.startswith("assumed") for p in r["proof"]))
     line = (f"trace: OK; {summary}; {sum(len(r['tests']) for r in reqs.values())} tests, "
-            f"one per invariant; evidence: {evidence}; {seed_note}")
+            f"one per invariant; {proved} with a proved clause, {assumed} assumed by the proof; "
+            f"evidence: {evidence}; {seed_note}")
     print(line)
     if args.status:
         with open(args.status, "w", encoding="utf-8") as f:
