@@ -31,9 +31,11 @@
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads);
 
-/*@ // ASSUMPTION OS-GET-1 (model's choice; Wine 8.0 claims an entry instead): a count of
-    // 0 fails with 87 or claims more entries than asked for.  The call writes no
-    // entry past the count it is given (its documented ulCount, the array's length).
+/*@ // ASSUMPTION OS-GET-1 (model's choice) or, on Wine 8.0, IOCP-GM-13's observation
+    // (observed on Wine only: it claims one entry): a count of 0 fails with 87, or
+    // claims more entries than asked for.  And the call writes no entry past the
+    // count it is given: ulCount is the array's length ("the maximum number of
+    // entries to remove", documented: GetQueuedCompletionStatusEx on Microsoft Learn).
   requires \valid(lpCompletionPortEntries + (0 .. ulCount - 1));
   requires \valid(ulNumEntriesRemoved);
   requires \separated(ulNumEntriesRemoved, lpCompletionPortEntries + (0 .. ulCount - 1));
@@ -47,8 +49,9 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
                                  BOOL fAlertable);
 
-/*@ // ASSUMPTION: a post is given its three values; what the OS does with them is
-    // OS-WAIT-2 and IOCP-POST-2's business, not the module's.
+/*@ // Not a claim about the OS: the ghost state records the three values the call
+    // was given, and its last error; what the OS then does with them (OS-WAIT-1,
+    // OS-WAIT-2, IOCP-POST-2) is tested, not assumed.
   assigns os_post_bytes, os_post_key, os_post_overlapped, os_last_error;
   ensures os_post_bytes == dwNumberOfBytesTransferred && os_post_key == dwCompletionKey &&
           os_post_overlapped == lpOverlapped;
@@ -56,14 +59,16 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
 BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
 
-/*@ // ASSUMPTION: CloseHandle is given the handle; OS-HANDLE-1 says what it returns.
+/*@ // Not a claim about the OS: records the handle the call was given (what it
+    // returns is OS-HANDLE-1's, tested).
   assigns os_closed, os_last_error;
   ensures os_closed == hObject;
 */
 BOOL CloseHandle(HANDLE hObject);
 
-/*@ assigns \nothing;
-    ensures \result == os_last_error;
+/*@ // The last error is the thread's state: the calls above set it, this reads it.
+  assigns \nothing;
+  ensures \result == os_last_error;
 */
 DWORD GetLastError(void);
 
