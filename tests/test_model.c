@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,13 @@ void test_os_file_1(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
   CU_ASSERT_NOT_EQUAL(fcntl(fds[1], F_GETFD), -1); /* refused: not taken */
   close(fds[1]);
+  /* For overlapped I/O, a descriptor that is not open (numbered high, so
+   * that the I/O thread's own descriptors cannot take the number). */
+  int gone = fcntl(1, F_DUPFD, 500);
+  CU_ASSERT_FATAL(gone >= 500);
+  close(gone);
+  CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(gone, FILE_FLAG_OVERLAPPED));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
   int regular = open("/dev/null", O_RDWR);
   CU_ASSERT_FATAL(regular >= 0);
   CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(regular, FILE_FLAG_OVERLAPPED));
@@ -206,6 +214,8 @@ void test_os_file_4(void) {
   CU_ASSERT_TRUE(support_close_handle(r));
   sigset_t mask_before, mask_after, pending;
   pthread_sigmask(SIG_BLOCK, NULL, &mask_before);
+  /* The runner leaves SIGPIPE open, and every earlier write restored it. */
+  CU_ASSERT_FALSE(sigismember(&mask_before, SIGPIPE));
   memset(&wov, 0, sizeof wov);
   CU_ASSERT_FALSE(WriteFile(w, "x", 1, NULL, &wov));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
@@ -216,6 +226,15 @@ void test_os_file_4(void) {
   CU_ASSERT_EQUAL(sigismember(&mask_after, SIGPIPE), sigismember(&mask_before, SIGPIPE));
   CU_ASSERT_EQUAL(sigpending(&pending), 0);
   CU_ASSERT_FALSE(sigismember(&pending, SIGPIPE));
+  /* A socket written right after those pipe writes gets its bytes once. */
+  int sv[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  HANDLE sock = support_track(iocp_model_handle_from_fd(sv[0], 0));
+  CU_ASSERT_TRUE(WriteFile(sock, "once", 4, &done, NULL));
+  CU_ASSERT_TRUE(support_close_handle(sock));
+  char got[8];
+  CU_ASSERT_EQUAL(read(sv[1], got, sizeof got), 4);
+  close(sv[1]);
   /* Other errors of the descriptor: 31.  A pipe's write end cannot be read. */
   memset(&rov, 0, sizeof rov);
   CU_ASSERT_FALSE(ReadFile(w, sink, 1, NULL, &rov));
@@ -306,18 +325,22 @@ void test_os_time_1(void) {
     CU_ASSERT_EQUAL(t.tv_sec, cases[i].to.tv_sec);
     CU_ASSERT_EQUAL(t.tv_nsec, cases[i].to.tv_nsec);
   }
-  /* A timed-out wait ends no earlier than its deadline on that clock. */
+  /* A timed-out wait ends no earlier than its deadline on that clock, the
+   * shortest (1 ms) as well as a longer one. */
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(port);
-  struct timespec deadline, end;
-  OVERLAPPED_ENTRY e;
-  ULONG n = 0;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 20, FALSE));
-  clock_gettime(CLOCK_MONOTONIC, &end);
-  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
-  mio__deadline_add(&deadline, 20);
-  CU_ASSERT(not_before(&end, &deadline));
+  static const DWORD waits[] = {1, 20};
+  for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+    struct timespec deadline, end;
+    OVERLAPPED_ENTRY e;
+    ULONG n = 0;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, waits[i], FALSE));
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+    mio__deadline_add(&deadline, waits[i]);
+    CU_ASSERT(not_before(&end, &deadline));
+  }
   CU_ASSERT_TRUE(CloseHandle(port));
 }
 

@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -54,6 +55,7 @@ static int grow(void) {
   if (cap == table.cap) return 0;
   struct slot *slots = mio__realloc(table.slots, cap * sizeof *slots);
   if (slots == NULL) return 0;
+  memset(slots + table.cap, 0, (cap - table.cap) * sizeof *slots); /* empty, generation 0 */
   table.slots = slots;
   table.cap = cap;
   return 1;
@@ -68,7 +70,6 @@ HANDLE mio__handle_insert(struct mio__object *obj) {
     table.free_head = table.slots[index].next_free;
   } else if (table.used < table.cap || grow()) {
     index = table.used++;
-    table.slots[index].gen = 0;
   } else {
     goto out;
   }

@@ -405,7 +405,7 @@ unsigned long long mio__port_discarded(void) {
 
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
+  assert(port->ring == NULL); /* freed by port_close, or never made */
   pthread_mutex_destroy(&port->lock);
-  free(port->ring);
   free(port);
 }
