@@ -282,6 +282,13 @@ def main():
     report += ["", "## Survivors", ""]
     report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`"
                for r in results if r["result"] == "survived"] or ["(none)"]
+    classes = {}
+    for r in results:
+        if r["result"] == "equivalent":
+            key = (r["file"], r["why"].split(":")[0] if ":" in r["why"][:20] else "equivalent")
+            classes[key] = classes.get(key, 0) + 1
+    report += ["", "## Listed survivors by class, per file", ""]
+    report += [f"- {f}: {c}: {n}" for (f, c), n in sorted(classes.items())] or ["(none)"]
     report += ["", "## Equivalent mutants (tests/mutation_equivalent.txt)", ""]
     report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`: {r['why']}"
                for r in results if r["result"] == "equivalent"] or ["(none)"]
