@@ -65,9 +65,9 @@ help:
 	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): libraries, headers, pkg-config file;  make install-docs  man pages and HTML"
 	@echo "make check-abi     the exported symbols against tests/exported_symbols.txt;  make check-install  README's example against an installed copy"
 	@echo "make dist          build/mio_iocp-$(VERSION).tar.gz;  make check-dist  unpack it elsewhere and run make check"
-	@echo "make deps DEPS=build|conformance|docs|test   install (as root) or name the packages a target needs"
+	@echo "make deps DEPS=build|conformance|docs|prove|test   install (as root) or name the packages a target needs"
 
-# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|test
+# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|prove|test
 DEPS ?= test
 deps:
 	@sh tests/deps.sh $(DEPS)
