@@ -43,7 +43,7 @@ STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
-        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream install \
+        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream install \
         install-docs uninstall check-abi check-install dist check-dist prove clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -60,14 +60,15 @@ help:
 	@echo "make mutate        mutation testing of src/ (long);  make check-mutate-module  iocp.c only"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
+	@echo "make diff-upstream MIO_SRC=<dir>   mio's own iocp.rs (Debian rustc) beside the C module under Wine: upstream's tests and a step differential"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
 	@echo "make docs          the Doxygen site and man pages in build/docs;  make check-docs  check it in headless Chromium"
 	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): libraries, headers, pkg-config file;  make install-docs  man pages and HTML"
 	@echo "make check-abi     the exported symbols against tests/exported_symbols.txt;  make check-install  README's example against an installed copy"
 	@echo "make dist          build/mio_iocp-$(VERSION).tar.gz;  make check-dist  unpack it elsewhere and run make check"
-	@echo "make deps DEPS=build|conformance|docs|prove|test   install (as root) or name the packages a target needs"
+	@echo "make deps DEPS=build|conformance|docs|prove|upstream|test   install (as root) or name the packages a target needs"
 
-# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|prove|test
+# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|prove|upstream|test
 DEPS ?= test
 deps:
 	@sh tests/deps.sh $(DEPS)
@@ -127,9 +128,10 @@ conformance:
 	@mkdir -p $(BUILD)/report $(WIN_BUILD)/report
 	$(RUNNER) --xml $(BUILD)/report/iocp; model=$$?; \
 	{ $(call run_wine,--xml $(WIN_BUILD)/report/iocp); }; wine=$$?; \
+	rm -f build/upstream/report.json; $(MAKE) --no-print-directory diff-upstream; upstream=$$?; \
 	$(PYTHON) tests/tools/report.py --csv traceability.csv --out $(BUILD)/report --checks $(BUILD)/trace-status.txt \
 	  --results model=$(BUILD)/report/iocp-Results.xml --results wine=$(WIN_BUILD)/report/iocp-Results.xml \
-	  && [ $$model = 0 ] && [ $$wine = 0 ]
+	  --upstream build/upstream/report.json && [ $$model = 0 ] && [ $$wine = 0 ] && [ $$upstream = 0 ]
 
 NOFEAT := -DMIO_FEATURE_NET=0 -DMIO_FEATURE_OS_EXT=0
 
@@ -140,7 +142,7 @@ test:
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
 	  check-fuzz check-mutate-module
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
-	$(MAKE) check-wine check-fuzz-wine
+	$(MAKE) check-wine check-fuzz-wine diff-upstream
 	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine
 	@echo "make test: all checks passed"
 
@@ -220,20 +222,32 @@ check-spin:
 check-tools:
 	$(PYTHON) tests/tools/test_traceability.py
 	$(PYTHON) tests/tools/test_verify_upstream.py
+	$(PYTHON) tests/upstream/test_diff_upstream.py
 
-# Checks a copy of mio 1.1.0 against every cited range: MIO_SRC if given, else
-# the cargo registry's copy, else a clone of tag v1.1.0 when the network allows.
-# With none, it says plainly that the check was skipped.
+# Checks a copy of mio 1.1.0 against every cited range.  The copy is found by
+# tests/tools/find_mio.sh: MIO_SRC if given, else the cargo registry's copy, an
+# earlier clone, or a clone of tag v1.1.0 when the network allows.  With none, it says plainly that the check was skipped.
 MIO_CLONE := $(BUILD)/mio-1.1.0
-verify-upstream:
-	@src="$(MIO_SRC)"; \
-	if [ -z "$$src" ] && [ -f $(MIO_CLONE)/src/sys/windows/iocp.rs ]; then src=$(MIO_CLONE); fi; \
-	if [ -z "$$src" ] && command -v git >/dev/null && \
-	   timeout 60 git clone -q --depth 1 --branch v1.1.0 https://github.com/tokio-rs/mio $(MIO_CLONE) 2>/dev/null; then \
-	  src=$(MIO_CLONE); fi; \
+find_mio = src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE)) || exit 1; \
 	if [ -z "$$src" ]; then \
-	  echo "verify-upstream: SKIPPED: no copy of mio 1.1.0 (MIO_SRC, the cargo registry, or a clone of v1.1.0)"; \
-	else $(PYTHON) tests/tools/verify_upstream.py --mio-src "$$src"; fi
+	  echo "$(1): SKIPPED: no copy of mio 1.1.0 (MIO_SRC, the cargo registry, or a clone of v1.1.0)"; \
+	  exit 0; fi
+verify-upstream:
+	@$(call find_mio,verify-upstream); $(PYTHON) tests/tools/verify_upstream.py --mio-src "$$src"
+
+# mio's own iocp.rs, built unmodified with Debian's rustc, beside the C module
+# under Wine: upstream's tests, then a step-by-step differential (tests/upstream).
+DIFF_C := build/upstream/diff_c.exe
+$(DIFF_C): tests/upstream/diff_c.c $(MODULE_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/upstream/diff_c.c $(MODULE_SRC)
+
+diff-upstream:
+	@sh tests/deps.sh upstream
+	$(MAKE) $(DIFF_C)
+	@$(call find_mio,diff-upstream); \
+	$(WINE_ENV) $(PYTHON) tests/upstream/diff_upstream.py --mio-src "$$src" --c-driver $(DIFF_C); \
+	  status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; exit $$status
 
 # ---- Documentation: Doxygen + Graphviz, checked in headless Chromium ----
 docs: build/docs/gen/traceability.md

@@ -1,9 +1,9 @@
 #!/bin/sh
-# Copies the latest coverage and mutation reports into the docs site, or, where
+# Copies the latest coverage, mutation and upstream-differential reports into the docs site, or, where
 # none was made, a page that says how to make one, so the site's links hold.
 set -eu
 site=$1
-mkdir -p "$site/coverage" "$site/mutation"
+mkdir -p "$site/coverage" "$site/mutation" "$site/upstream"
 placeholder() { # placeholder FILE TARGET
   printf '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Not made yet</title></head>'"\
 "'<body><p>No report yet: run <code>make %s</code>, then <code>make docs</code>.</p></body></html>\n' "$2" > "$1"
@@ -18,4 +18,9 @@ if [ -n "$report" ]; then
   cp "$report" "$site/mutation/report.md"
 else
   printf 'No report yet: run make mutate (or make check-mutate-module), then make docs.\n' > "$site/mutation/report.md"
+fi
+if [ -f build/upstream/report.md ]; then
+  cp build/upstream/report.md "$site/upstream/report.md"
+else
+  printf 'No report yet: run make diff-upstream, then make docs.\n' > "$site/upstream/report.md"
 fi

@@ -2,11 +2,13 @@
 # Installs, on Debian or Ubuntu, what one make target needs and is missing.
 # As root it runs apt-get; otherwise it names the exact command and fails,
 # and only if something the target needs is missing.
-# Usage: deps.sh TARGET   (build, conformance, docs, prove, test)
+# Usage: deps.sh TARGET   (build, conformance, docs, prove, upstream, test)
 #   build        make, make check, make install: a C compiler, ar, CUnit
 #   conformance  build, plus Python and the Win32 side: mingw-w64 and Wine
 #   docs         Doxygen, Graphviz and Python (make docs, install-docs)
 #   prove        Frama-C, Why3 and the provers Z3 and CVC4; then `why3 config detect`
+#   upstream     make diff-upstream: the Win32 side, plus Debian's rustc and its
+#                x86_64-pc-windows-gnu standard library
 #   test         everything make test runs, Chromium and the analysers included
 set -eu
 
@@ -35,6 +37,10 @@ prove() {
   need z3          command -v z3
   need cvc4        command -v cvc4
 }
+upstream() {
+  need rustc       test -x /usr/bin/rustc
+  need libstd-rust-dev-windows test -d /usr/lib/rustlib/x86_64-pc-windows-gnu
+}
 docs() {
   need python3     command -v python3
   need doxygen     command -v doxygen
@@ -45,8 +51,9 @@ case $target in
   conformance) build; win32 ;;
   docs) docs ;;
   prove) prove ;;
+  upstream) win32; upstream ;;
   test)
-    build; win32; docs; prove
+    build; win32; docs; prove; upstream
     need chromium    command -v chromium
     need clang       command -v clang
     need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
@@ -55,7 +62,7 @@ case $target in
     need spin        command -v spin
     need pkg-config  command -v pkg-config
     ;;
-  *) echo "deps: unknown target '$target' (build, conformance, docs, prove, test)" >&2; exit 2 ;;
+  *) echo "deps: unknown target '$target' (build, conformance, docs, prove, upstream, test)" >&2; exit 2 ;;
 esac
 
 # Why3 finds the provers once, into ~/.why3.conf; only the proof needs it.

@@ -83,6 +83,16 @@ def short(symbols):
     return names[0] + (f" (+{len(names) - 1})" if len(names) > 1 else "")
 
 
+UPSTREAM = "upstream (Rust, Wine)"
+
+
+def upstream_results(path):
+    """{requirement: agrees | expected divergence | failure} from make diff-upstream, or None."""
+    if not path or not os.path.exists(path):
+        return None
+    return json.load(open(path, encoding="utf-8"))["requirements"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--csv", required=True)
@@ -90,7 +100,10 @@ def main():
                     help="CUnit results of one substrate, e.g. model=build/report/iocp-Results.xml")
     ap.add_argument("--out", required=True)
     ap.add_argument("--checks", help="trace-check's summary line: what it checked, and what not")
+    ap.add_argument("--upstream", help="make diff-upstream's report.json: mio's own iocp.rs beside "
+                    "the C module under Wine")
     args = ap.parse_args()
+    upstream = upstream_results(args.upstream)
 
     substrates = {}
     for spec in args.results:
@@ -109,16 +122,17 @@ def main():
         for name, (got, substrate_notes) in substrates.items():
             results[name], notes[name] = result_of(r, name, got, substrate_notes)
         report.append({**r, "text": sentences.get(r["req_id"], ""), "results": results,
-                       "notes": notes})
+                       "notes": notes, "upstream": (upstream or {}).get(r["req_id"], "")})
 
     names = list(substrates)
     width = max(len(r["req_id"]) for r in report)
     sym = max(len(short(r["c_symbol"])) for r in report)
     print(f"\n{'requirement':<{width}}  {'C symbol':<{sym}}  " + "  ".join(f"{n:<11}" for n in names)
-          + "  proof")
+          + f"  {'proof':<8}  {UPSTREAM}")
     for r in report:
         cells = "  ".join(f"{r['results'][n].upper():<11}" for n in names)
-        print(f"{r['req_id']:<{width}}  {short(r['c_symbol']):<{sym}}  {cells}  {proof_of(r)}".rstrip())
+        print(f"{r['req_id']:<{width}}  {short(r['c_symbol']):<{sym}}  {cells}  {proof_of(r):<8}  "
+              f"{r['upstream'].upper()}".rstrip())
 
     totals = {n: {} for n in names}
     for r in report:
@@ -139,6 +153,13 @@ def main():
             if r["results"][n] in ("deviation", "n/a"):
                 print(f"    {r['results'][n]:<9} {r['req_id']}: {r['notes'][n]}")
 
+    if upstream is None:
+        print(f"\n{UPSTREAM}: not run (make diff-upstream writes build/upstream/report.json)")
+    else:
+        ups = [r["upstream"] for r in report if r["upstream"]]
+        print(f"\n{UPSTREAM}: {len(ups)} requirements exercised by make diff-upstream: "
+              f"{ups.count('agrees')} agree, {ups.count('expected divergence')} expected "
+              f"divergences, {ups.count('failure')} failures (build/upstream/report.md)")
     checks = (open(args.checks, encoding="utf-8").read().strip() if args.checks and
               os.path.exists(args.checks) else "trace-check did not run: nothing checked the matrix")
     print(f"\n{checks}")
@@ -148,18 +169,24 @@ def main():
                    "checks": checks}, f, indent=1)
     with open(os.path.join(args.out, "conformance.md"), "w", encoding="utf-8") as f:
         f.write(f"{checks}\n\n")
+        if upstream is not None:
+            md = os.path.relpath(os.path.splitext(args.upstream)[0] + ".md", args.out)
+            f.write(f"The {UPSTREAM} column: [make diff-upstream's report]({md}).\n\n")
+        else:
+            f.write(f"The {UPSTREAM} column: not run (make diff-upstream).\n\n")
         f.write("| requirement | sentence | evidence | seed | mio | C symbol | C location | test | "
-                + " | ".join(names) + " | proof (make prove) |\n")
-        f.write("|---" * (9 + len(names)) + "|\n")
+                + " | ".join(names) + f" | proof (make prove) | {UPSTREAM} |\n")
+        f.write("|---" * (10 + len(names)) + "|\n")
         for r in report:
             test = f"{r['cunit_suite']}/{r['cunit_test']}" if r["cunit_test"] else ""
             cells = [r["results"][n] + (f": {r['notes'][n]}" if r["notes"][n] else "")
                      for n in names]
             f.write(f"| {r['req_id']} | {r['text']} | {r['evidence_kind']} | {r['seed_section']} | {r['mio_lines']} | "
                     f"{r['c_symbol']} | {r['c_location']} | {test} | " + " | ".join(cells)
-                    + f" | {r.get('proof', '')} |\n")
+                    + f" | {r.get('proof', '')} | {r['upstream']} |\n")
     print(f"report: {args.out}/conformance.md, {args.out}/conformance.json")
-    failed = any(t.get("fail", 0) or t.get("not run", 0) for t in totals.values())
+    failed = any(t.get("fail", 0) or t.get("not run", 0) for t in totals.values()) or \
+        any(r["upstream"] == "failure" for r in report)
     return 1 if failed else 0
 
 
