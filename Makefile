@@ -43,7 +43,7 @@ STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
-        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream install \
+        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench install \
         install-docs uninstall check-abi check-install dist check-dist prove clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -60,15 +60,16 @@ help:
 	@echo "make mutate        mutation testing of src/ (long);  make check-mutate-module  iocp.c only"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
+	@echo "make bench         the port beside eventfd, condvar, lock-free and pipe queues: ratios, callgrind, chart (build/bench)"
 	@echo "make diff-upstream MIO_SRC=<dir>   mio's own iocp.rs (Debian rustc) beside the C module under Wine: upstream's tests and a step differential"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
 	@echo "make docs          the Doxygen site and man pages in build/docs;  make check-docs  check it in headless Chromium"
 	@echo "make install       PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): libraries, headers, pkg-config file;  make install-docs  man pages and HTML"
 	@echo "make check-abi     the exported symbols against tests/exported_symbols.txt;  make check-install  README's example against an installed copy"
 	@echo "make dist          build/mio_iocp-$(VERSION).tar.gz;  make check-dist  unpack it elsewhere and run make check"
-	@echo "make deps DEPS=build|conformance|docs|prove|upstream|test   install (as root) or name the packages a target needs"
+	@echo "make deps DEPS=build|conformance|docs|prove|upstream|bench|test   install (as root) or name the packages a target needs"
 
-# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|prove|upstream|test
+# Installs what a target needs (as root), or names it: make deps DEPS=build|conformance|docs|prove|upstream|bench|test
 DEPS ?= test
 deps:
 	@sh tests/deps.sh $(DEPS)
@@ -234,6 +235,20 @@ find_mio = src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE)) || exit 
 	  exit 0; fi
 verify-upstream:
 	@$(call find_mio,verify-upstream); $(PYTHON) tests/tools/verify_upstream.py --mio-src "$$src"
+
+# The port beside an eventfd queue, a condvar queue, a lock-free ring and a
+# pipe (tests/bench): ratios per repetition, callgrind's instructions per
+# packet, a chart; results in build/bench.  Run it on an idle machine.
+BENCH := build/bench/bench
+BENCH_REPS ?= 5
+$(BENCH): tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -g $(CPPFLAGS) -pthread -o $@ tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC)
+
+bench: $(BENCH)
+	@sh tests/deps.sh bench
+	$(BENCH) --reps $(BENCH_REPS) --json build/bench/bench.json
+	$(PYTHON) tests/bench/summary.py --bench $(BENCH) --out build/bench
 
 # mio's own iocp.rs, built unmodified with Debian's rustc, beside the C module
 # under Wine: upstream's tests, then a step-by-step differential (tests/upstream).

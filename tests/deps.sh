@@ -2,11 +2,12 @@
 # Installs, on Debian or Ubuntu, what one make target needs and is missing.
 # As root it runs apt-get; otherwise it names the exact command and fails,
 # and only if something the target needs is missing.
-# Usage: deps.sh TARGET   (build, conformance, docs, prove, upstream, test)
+# Usage: deps.sh TARGET   (build, conformance, docs, prove, upstream, bench, test)
 #   build        make, make check, make install: a C compiler, ar, CUnit
 #   conformance  build, plus Python and the Win32 side: mingw-w64 and Wine
 #   docs         Doxygen, Graphviz and Python (make docs, install-docs)
 #   prove        Frama-C, Why3 and the provers Z3 and CVC4; then `why3 config detect`
+#   bench        make bench: the build set, valgrind (callgrind), gnuplot, Python
 #   upstream     make diff-upstream: the Win32 side, plus Debian's rustc and its
 #                x86_64-pc-windows-gnu standard library
 #   test         everything make test runs, Chromium and the analysers included
@@ -52,6 +53,12 @@ case $target in
   docs) docs ;;
   prove) prove ;;
   upstream) win32; upstream ;;
+  bench)
+    build
+    need python3     command -v python3
+    need valgrind    command -v valgrind
+    need gnuplot-nox command -v gnuplot
+    ;;
   test)
     build; win32; docs; prove; upstream
     need chromium    command -v chromium
@@ -61,8 +68,9 @@ case $target in
     need gcovr       command -v gcovr
     need spin        command -v spin
     need pkg-config  command -v pkg-config
+    need gnuplot-nox command -v gnuplot
     ;;
-  *) echo "deps: unknown target '$target' (build, conformance, docs, prove, upstream, test)" >&2; exit 2 ;;
+  *) echo "deps: unknown target '$target' (build, conformance, docs, prove, upstream, bench, test)" >&2; exit 2 ;;
 esac
 
 # Why3 finds the provers once, into ~/.why3.conf; only the proof needs it.

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""make bench's second half: callgrind's instructions per packet, the machine, the chart.
+
+Reads build/bench/bench.json (bench.c's medians), counts instructions per
+packet of `bench --count api|model N` under callgrind (the difference of two
+runs, so start-up cancels out), writes build/bench/report.json and report.md,
+and draws build/bench/ratios.svg with gnuplot.  With --gate PCT it only counts,
+and fails if the public API costs more than PCT% over direct model calls.
+Python 3 standard library, valgrind and gnuplot.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+N1, N2 = 20000, 40000
+
+
+def instructions(bench, mode, n, out):
+    path = os.path.join(out, f"callgrind.{mode}.{n}")
+    r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={path}", bench,
+                        "--count", mode, str(n)], capture_output=True, text=True)
+    m = re.search(r"Collected : (\d+)", r.stderr)
+    if r.returncode != 0 or not m:
+        sys.exit(f"bench: callgrind of {mode} {n} failed:\n{r.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def per_packet(bench, out):
+    """{mode: instructions per post+get of one packet}, and the API's overhead in percent."""
+    ipp = {m: (instructions(bench, m, N2, out) - instructions(bench, m, N1, out)) / (N2 - N1)
+           for m in ("api", "model")}
+    return ipp, 100.0 * (ipp["api"] / ipp["model"] - 1)
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(),
+            "compiler": subprocess.run(["gcc", "--version"], capture_output=True,
+                                       text=True).stdout.split("\n")[0]}
+
+
+def chart(data, out):
+    rows = [w for w in data["workloads"] if w["reference"] != "none"]
+    names = ["api", "model", "eventfd", "condvar", "spsc", "pipe"]
+    dat = os.path.join(out, "ratios.dat")
+    with open(dat, "w") as f:
+        f.write("workload " + " ".join(names) + "\n")
+        for w in rows:
+            vals = [w["contenders"][n]["ratio"] for n in names]
+            f.write(w["name"] + " " + " ".join(f"{v:.4f}" if v > 0 else "NaN" for v in vals) + "\n")
+    script = f"""set terminal svg size 1040,420 font ",11"
+set output "{os.path.join(out, 'ratios.svg')}"
+set title "time per packet (ping-pong: p50 round trip) over the reference's, median of {data['reps']}; lower is better"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set yrange [0.05:200]
+set ylabel "ratio (log scale)"
+set key outside right vertical
+set xtics rotate by -30
+set grid ytics
+plot for [i=2:{len(names) + 1}] "{dat}" using i:xtic(1) title columnheader
+"""
+    r = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"bench: gnuplot failed: {r.stderr}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--gate", type=float, help="fail above this overhead, in percent")
+    args = ap.parse_args()
+    ipp, overhead = per_packet(args.bench, args.out)
+    line = (f"instructions per packet (post + share of get_many, callgrind): public API "
+            f"{ipp['api']:.1f}, model direct {ipp['model']:.1f}: the module costs {overhead:+.1f}%")
+    print(f"bench: {line}")
+    if args.gate is not None:
+        if overhead > args.gate:
+            print(f"bench: FAILED: the module's cost {overhead:.1f}% is above {args.gate}%", file=sys.stderr)
+            return 1
+        return 0
+    data = json.load(open(os.path.join(args.out, "bench.json")))
+    data.update(machine=machine(), callgrind={"per_packet": ipp, "overhead_percent": overhead})
+    json.dump(data, open(os.path.join(args.out, "report.json"), "w"), indent=1)
+    chart(data, args.out)
+    m = data["machine"]
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write(f"# make bench\n\nMachine: {m['cpu']}, {m['cpus']} CPUs, Linux {m['kernel']}, {m['compiler']}.\n\n")
+        f.write(f"{line}.\n\n![ratios](ratios.svg)\n\n| workload | unit | reference | " +
+                " | ".join(data["workloads"][0]["contenders"]) + " |\n")
+        f.write("|---" * (3 + len(data["workloads"][0]["contenders"])) + "|\n")
+        for w in data["workloads"]:
+            cells = [(f"{c['ratio']:.2f}x ({c['median'] * (1 if w['unit'] == 'bytes' else 1e9):.4g})"
+                      if c["ratio"] > 0 else (f"{c['median']:.4g}" if c["median"] >= 0 else "n/a"))
+                     for c in w["contenders"].values()]
+            f.write(f"| {w['name']} | {w['unit']} | {w['reference']} | " + " | ".join(cells) + " |\n")
+    print(f"bench: {args.out}/report.md, report.json, ratios.svg")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
