@@ -143,7 +143,8 @@ void test_os_io_5(void) {
   read_pending(a, buf, sizeof buf, &r);
   CU_ASSERT_TRUE(support_close_handle(b));
   mio_completion_status s;
-  CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1); /* get_many succeeds: 0 */
+  size_t n = 0;
+  CU_ASSERT_EQUAL_FATAL(poll_now(&port, &s, &n), 0); /* queued when CloseHandle returned */
   CU_ASSERT_EQUAL(mio_completion_status_token(&s), 0x77);
   CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&s), &r);
   CU_ASSERT_EQUAL((DWORD)mio_completion_status_entry(&s)->Internal, STATUS_PIPE_BROKEN);
@@ -161,6 +162,11 @@ void test_os_io_6(void) {
   CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1);
   CU_ASSERT_EQUAL((DWORD)r.Internal, 0);
   CU_ASSERT_EQUAL(r.InternalHigh, 4);
+  read_pending(a, buf, sizeof buf, &r); /* one byte: the least a success moves */
+  if (!WriteFile(b, "1", 1, NULL, &w)) CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1);
+  CU_ASSERT_EQUAL((DWORD)r.Internal, 0);
+  CU_ASSERT_EQUAL(r.InternalHigh, 1);
   read_pending(a, buf, sizeof buf, &r);
   CU_ASSERT_TRUE(support_close_handle(b));
   CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1);
@@ -235,6 +241,32 @@ void test_os_io_10(void) {
   CU_ASSERT_EQUAL(memcmp(buf, "hello", 5), 0);
 }
 
+/** @verifies{OS-IO-11} */
+void test_os_io_11(void) {
+  static OVERLAPPED r, w;
+  static char buf[4];
+  HANDLE a, b;
+  mio_completion_port port = associated_pair(&a, &b, 11);
+  mio_completion_status s;
+  size_t n = 0;
+  memset(&r, 0, sizeof r); /* nothing waits: it pends */
+  CU_ASSERT_FALSE(ReadFile(a, buf, 0, NULL, &r));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  CU_ASSERT_EQUAL(poll_now(&port, &s, &n), WAIT_TIMEOUT);
+  memset(&w, 0, sizeof w);
+  if (!WriteFile(b, "z", 1, NULL, &w)) CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  CU_ASSERT_EQUAL_FATAL(collect(&port, &s, 1), 1); /* data came: done, with 0 bytes */
+  CU_ASSERT_PTR_EQUAL(mio_completion_status_overlapped(&s), &r);
+  CU_ASSERT_EQUAL(mio_completion_status_bytes_transferred(&s), 0);
+  CU_ASSERT_EQUAL((DWORD)mio_completion_status_entry(&s)->Internal, 0);
+  memset(&r, 0, sizeof r); /* the byte still waits: done at once */
+  DWORD done = 0xdeadbeef;
+  CU_ASSERT_TRUE(ReadFile(a, buf, 0, &done, &r));
+  CU_ASSERT_EQUAL(done, 0);
+  CU_ASSERT_TRUE(ReadFile(a, buf, sizeof buf, &done, &r)); /* and it is still there */
+  CU_ASSERT_EQUAL(done, 1);
+}
+
 /** @verifies{OS-ASSOC-4} */
 void test_os_assoc_4(void) {
   static OVERLAPPED r, w;
@@ -283,5 +315,5 @@ CU_TestInfo suite_io[] = {
     {"OS-IO-1", test_os_io_1}, {"OS-IO-2", test_os_io_2},
     {"OS-IO-3", test_os_io_3},       {"OS-IO-4", test_os_io_4}, {"OS-IO-5", test_os_io_5},
     {"OS-IO-6", test_os_io_6},       {"OS-IO-7", test_os_io_7}, {"OS-IO-8", test_os_io_8},
-    {"OS-IO-9", test_os_io_9},       {"OS-IO-10", test_os_io_10},
+    {"OS-IO-9", test_os_io_9},       {"OS-IO-10", test_os_io_10},     {"OS-IO-11", test_os_io_11},
     {"OS-ASSOC-4", test_os_assoc_4}, CU_TEST_INFO_NULL};

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -286,7 +287,16 @@ static void fault_files(void) {
   CU_ASSERT_EQUAL(stats().io_threads, 1);
   CU_ASSERT_EQUAL_FATAL(pipe(files.fds), 0);
   files.flags = fcntl(files.fds[0], F_GETFL);
+  /* The table full: the second handle's insert must grow it, and a failure
+   * there must take the descriptor out of the I/O thread's watch again. */
+  unsigned filled = 0, room = stats().table_slots - stats().handles_open;
+  mio_completion_port *filler = calloc(room, sizeof *filler);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(filler);
+  while (filled < room && mio_completion_port_new(0, &filler[filled]) == 0) filled++;
+  CU_ASSERT_EQUAL(stats().handles_open, stats().table_slots);
   exhaust(&new_file);
+  for (unsigned i = 0; i < filled; i++) CU_ASSERT_EQUAL(mio_completion_port_close(&filler[i]), 0);
+  free(filler);
   CU_ASSERT_TRUE(CloseHandle(files.h));
   CU_ASSERT_TRUE(CloseHandle(first));
   close(files.fds[1]);
