@@ -170,9 +170,10 @@ static ssize_t write_quietly(int fd, const char *buf, size_t len) {
   return r;
 }
 
-/* A zero-byte read: 1 if data is waiting, 0 if none yet, -EPIPE at end of
- * file.  Windows completes it at once while data remains and fails it with
- * 109 once the pipe is broken and drained (OS-IO-8). */
+/* A zero-byte read: 1 if data is waiting, 0 if none yet (it pends until some
+ * arrives, OS-IO-11), -EPIPE at end of file.  Windows completes it at once
+ * while data remains and fails it with 109 once the pipe is broken and
+ * drained (OS-IO-8). */
 static ssize_t probe(int fd) {
   struct pollfd p = {.fd = fd, .events = POLLIN};
   int waiting = 0;
@@ -391,6 +392,7 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-6}
  * @satisfies{OS-IO-8}
+ * @satisfies{OS-IO-11}
  * @satisfies{OS-FILE-2}
  */
 BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
