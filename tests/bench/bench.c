@@ -29,6 +29,7 @@
  * over eventfd's (condvar's for ping-pong) in the same repetition, then the
  * absolute figures.
  */
+/** glibc's extensions: eventfd, epoll, CPU affinity, mallinfo2, F_SETPIPE_SZ. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,9 +48,11 @@
 
 #include "mio_iocp.h"
 
+/** The packet every contender moves: 32 bytes. */
 typedef OVERLAPPED_ENTRY packet;
 enum { BATCH = 64, FOREVER = -1 };
-#define STOP_KEY UINTPTR_MAX /* no real packet has it: their keys count from 0 */
+/** The key of the packet that tells a consumer to stop; real keys count from 0. */
+#define STOP_KEY UINTPTR_MAX
 
 /** One contender: a queue of packets. timeout_ms is 0 or FOREVER. */
 typedef struct queue_ops {
@@ -120,6 +123,7 @@ static size_t model_get(void *q, packet *out, size_t len, int timeout_ms) {
 
 /* ---- A growable ring under a mutex, shared by eventfd and condvar ---- */
 
+/** A growable ring of packets under a mutex (eventfd and condvar share it). */
 typedef struct ring {
   pthread_mutex_t lock;
   packet *slot;
@@ -161,6 +165,7 @@ static size_t ring_take(ring *r, packet *out, size_t len) {
 
 /* ---- eventfd: readable exactly while the ring holds packets ---- */
 
+/** The eventfd contender: the eventfd is readable exactly while the ring holds packets. */
 typedef struct efq {
   ring r;
   int efd, ep;
@@ -206,6 +211,7 @@ static size_t ef_get(void *v, packet *out, size_t len, int timeout_ms) {
 
 /* ---- condvar: signalled only when a consumer sleeps ---- */
 
+/** The condvar contender: signalled only when a consumer sleeps. */
 typedef struct cvq {
   ring r;
   pthread_cond_t cond;
@@ -249,6 +255,7 @@ static size_t cv_get(void *v, packet *out, size_t len, int timeout_ms) {
 /* ---- spsc: lock-free, busy-polled; the floor ---- */
 
 enum { SPSC_CAP = 1 << 21 };
+/** The lock-free single-producer, single-consumer ring, busy-polled. */
 typedef struct spsc {
   _Alignas(64) _Atomic size_t head; /* consumer's */
   _Alignas(64) _Atomic size_t tail; /* producer's */
@@ -282,6 +289,7 @@ static size_t sp_get(void *v, packet *out, size_t len, int timeout_ms) {
 
 /* ---- pipe: 32-byte records, atomic below PIPE_BUF ---- */
 
+/** The pipe contender: 32-byte records, each written atomically. */
 typedef struct pipeq {
   int fd[2];
 } pipeq;
@@ -348,6 +356,7 @@ static double single(const queue_ops *o, size_t n) {
   return t / (double)n;
 }
 
+/** A producer or consumer thread of the PxC workloads. */
 typedef struct worker {
   const queue_ops *o;
   void *q;
@@ -405,6 +414,7 @@ static double producers_consumers(const queue_ops *o, int producers, int consume
   return t / (double)expected;
 }
 
+/** The two queues of the ping-pong workload. */
 typedef struct pong {
   const queue_ops *o;
   void *ping, *pong;
@@ -476,6 +486,7 @@ static double memory_held(const queue_ops *o) {
 
 /* ---- The run ---- */
 
+/** One workload: its name, unit, reference contender, threads and size. */
 typedef struct workload {
   const char *name, *unit, *reference;
   int producers, consumers;
@@ -496,6 +507,12 @@ static double median(double *v, int n) {
 
 enum { MAX_REPS = 15 };
 
+/**
+ * @brief Runs every workload on every contender, interleaved, and prints the table.
+ * @param argc Argument count.
+ * @param argv `[--reps N] [--quick] [--json FILE]` or `--count api|model N`.
+ * @return 0, or 2 on a usage error.
+ */
 int main(int argc, char **argv) {
   int reps = 5, quick = 0;
   const char *json = NULL;
