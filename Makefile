@@ -43,7 +43,7 @@ STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
-        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench install \
+        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench check-scenario check-scenario-wine install \
         install-docs uninstall check-abi check-install dist check-dist prove clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -60,6 +60,7 @@ help:
 	@echo "make mutate        mutation testing of src/ (long);  make check-mutate-module  iocp.c only"
 	@echo "make trace         regenerate traceability.csv;  make trace-check  fail if it is stale or incomplete"
 	@echo "make verify-upstream MIO_SRC=<dir>   check a copy of mio 1.1.0 against the cited line ranges"
+	@echo "make check-scenario | check-scenario-wine   a selector in mio's shape on the public API, on the model | under Wine"
 	@echo "make bench         the port beside eventfd, condvar, lock-free and pipe queues: ratios, callgrind, chart (build/bench)"
 	@echo "make diff-upstream MIO_SRC=<dir>   mio's own iocp.rs (Debian rustc) beside the C module under Wine: upstream's tests and a step differential"
 	@echo "make check-tools   the trace checker's and the upstream verifier's own tests"
@@ -141,9 +142,9 @@ test:
 	@sh tests/deps.sh test
 	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin check-abi check-install check-dist prove
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
-	  check-fuzz check-mutate-module
+	  check-fuzz check-mutate-module check-scenario
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
-	$(MAKE) check-wine check-fuzz-wine diff-upstream
+	$(MAKE) check-wine check-fuzz-wine check-scenario-wine diff-upstream
 	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine
 	@echo "make test: all checks passed"
 
@@ -323,6 +324,23 @@ check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
 	diff build/fuzz/model-trace.txt $(WIN_BUILD)/fuzz-trace.lf > $(WIN_BUILD)/fuzz-trace.diff || \
 	  { echo "fuzz: the model and Wine differ on the corpus:"; head -20 $(WIN_BUILD)/fuzz-trace.diff; exit 1; }
 	@echo "fuzz: Wine and the model agree on every step of $$(ls $(FUZZ_CORPUS) | wc -l) inputs"
+
+# A selector in the shape of mio's, on the public API (tests/scenario): how
+# mio drives the port, run with assertions on the model and under Wine.
+SCENARIO := $(BUILD)/selector
+WIN_SCENARIO := $(WIN_BUILD)/selector.exe
+$(SCENARIO): tests/scenario/selector.c $(STATIC)
+	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -pthread -o $@ tests/scenario/selector.c $(STATIC)
+
+$(WIN_SCENARIO): tests/scenario/selector.c $(MODULE_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/scenario/selector.c $(MODULE_SRC)
+
+check-scenario: $(SCENARIO)
+	$(SCENARIO)
+
+check-scenario-wine: $(WIN_SCENARIO)
+	$(WINE_ENV) timeout 300 wine $(WIN_SCENARIO); status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; [ $$status = 0 ]
 
 # ---- Packaging: install, the exported ABI, the release tarball ----
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
