@@ -17,9 +17,9 @@
  *    through from_entry (named_pipe.rs L867-868);
  *  - selector_select(): get_many, a timeout turned into zero events, then
  *    feed_events' three-way dispatch: null overlapped, odd token, even token
- *    (selector.rs L448-517);
+ *    (selector.rs L448-521);
  *  - selector_drop(): drains with zero timeouts, giving named-pipe callbacks
- *    no event list so they only release what they hold (selector.rs L683-720).
+ *    no event list so they only release what they hold (selector.rs L683-724).
  * AFD socket polls (even tokens) need Windows's AFD driver; here a posted
  * packet with an even token and a non-null overlapped stands in for one.
  *
@@ -83,6 +83,7 @@ typedef struct sock_state {
   int polls_done;
 } sock_state;
 
+/** The selector: one port, shared by its wakers and pipes. */
 typedef struct selector {
   mio_completion_port port; /* shared by wakers and pipes: mio's Arc<CompletionPort> */
 } selector;
@@ -101,7 +102,7 @@ static uint32_t waker_wake(const selector *sel, uintptr_t token) {
 /* [snippet-wake] */
 
 /* [snippet-read-done] */
-/* named_pipe.rs L867-880: the packet, read through from_entry, finds its pipe
+/* named_pipe.rs L867-868 (read_done): the packet, read through from_entry, finds its pipe
  * from the OVERLAPPED's address; with no event list (a drop) it only cleans up. */
 static void read_done(const OVERLAPPED_ENTRY *entry, events *out) {
   const mio_completion_status *status = mio_completion_status_from_entry(entry);
@@ -129,7 +130,7 @@ static uint32_t pipe_register(const selector *sel, named_pipe *pipe, uintptr_t t
 /* [snippet-register] */
 
 /* [snippet-feed] */
-/* selector.rs L486-517: the three kinds of packet. */
+/* selector.rs L486-521: the three kinds of packet. */
 static void feed_events(const mio_completion_status *statuses, size_t n, events *out) {
   for (size_t i = 0; i < n; i++) {
     const mio_completion_status *s = &statuses[i];
@@ -163,7 +164,7 @@ static uint32_t selector_select(const selector *sel, events *out, const mio_dura
 /* [snippet-select] */
 
 /* [snippet-drop] */
-/* selector.rs L683-720: drain with zero timeouts until a call finds nothing;
+/* selector.rs L683-724: drain with zero timeouts until a call finds nothing;
  * pipes' callbacks run with no event list, to release what they hold. */
 static size_t selector_drop(selector *sel) {
   const mio_duration zero = {0, 0};
