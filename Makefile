@@ -268,6 +268,8 @@ diff-upstream:
 # ---- Documentation: Doxygen + Graphviz, checked in headless Chromium ----
 docs: build/docs/gen/traceability.md
 	@sh tests/deps.sh docs
+	@src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE) 2>/dev/null || true); \
+	  $(PYTHON) docs/upstream_snippets.py --mio-src "$$src" build/docs/gen/iocp.rs.txt
 	rm -rf build/docs/html build/docs/man
 	doxygen docs/Doxyfile || { cat build/docs/warnings.log; exit 1; }
 	@test ! -s build/docs/warnings.log || { cat build/docs/warnings.log; exit 1; }
