@@ -5,7 +5,12 @@ Opens every HTML page of the site in one Chromium (driven over the DevTools
 protocol on a pipe, no network), and fails if any internal link is broken: a
 link to a file that does not exist, or to an anchor that the target page does
 not have.  Checks that the matrix page names every requirement ID of
-traceability.csv, and saves screenshots of the main page, the matrix, the
+traceability.csv, and the two-click rule: for every invariant, two clicks
+from index.html reach the definition of each C symbol that implements it
+(a function's with its code shown) and its test with its body shown; and,
+when make docs found mio's source, that every walkthrough section shows its
+Rust.  Saves
+screenshots of the main page, the matrix, the
 walkthrough and one function page.
 Usage: check_site.py HTML_DIR SHOT_DIR.  Python 3 standard library only.
 """
@@ -25,7 +30,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 COLLECT = """JSON.stringify({
   ids: Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name),
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
-  text: document.body ? document.body.innerText : ''})"""
+  text: document.body ? document.body.innerText : '',
+  members: Array.from(document.querySelectorAll('div.memitem')).map(m => {
+    const title = m.previousElementSibling, anchor = title && title.previousElementSibling;
+    return {id: anchor && anchor.id ? anchor.id : '',
+            name: title ? title.textContent.replace(/[\u25c6\s]/g, '') : '',
+            code: !!m.querySelector('div.fragment')}; })})"""
 SHOTS = [("main", "index.html", None), ("matrix", "traceability.html", None),
          ("walkthrough", "walkthrough.html", None),
          ("function", "iocp_8c.html", "mio_completion_port_get_many")]
@@ -110,6 +120,61 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def targets(seen, html_dir, page):
+    """(page, anchor) pairs one click from `page`."""
+    out = set()
+    for link in seen.get(page, {"links": []})["links"]:
+        url = urllib.parse.urlsplit(link)
+        if url.scheme == "file":
+            out.add((os.path.relpath(urllib.parse.unquote(url.path), html_dir), url.fragment))
+    return out
+
+
+def two_clicks(seen, html_dir, rows):
+    """Problems: invariants whose code or test is more than two clicks from index.html."""
+    first = targets(seen, html_dir, "index.html")
+    reach = set(first)
+    for page in {p for p, _ in first}:
+        reach |= targets(seen, html_dir, page)
+    shown = {}  # member name -> shown with its code (functions) or at all (types)
+    for page, anchor in reach:
+        for m in seen.get(page, {"members": []})["members"]:
+            if m["id"] == anchor and anchor:
+                name = m["name"].rstrip("()")
+                function = m["name"].endswith("()")
+                shown[name] = shown.get(name, False) or (m["code"] or not function)
+    problems = []
+    for r in rows:
+        if r["kind"] != "invariant":
+            continue
+        for symbol in [s for s in r["c_symbol"].split(";") if s] + [r["cunit_function"]]:
+            if not shown.get(symbol):
+                problems.append(f"two clicks: {r['req_id']}: {symbol} is not reached, with its "
+                                f"code, in two clicks from index.html")
+    return problems
+
+
+def rust_in_walkthrough(seen, html_dir):
+    """Problems: a walkthrough section without its Rust, when make docs found mio's source."""
+    snippets = os.path.join(os.path.dirname(html_dir), "gen", "iocp.rs.txt")
+    if not os.path.exists(snippets):
+        return ["walkthrough: build/docs/gen/iocp.rs.txt is missing (make docs writes it)"]
+    lines = open(snippets, encoding="utf-8").read().split("\n")
+    if "SHA-256 checked" not in lines[0]:
+        return []  # no source: the pages say how to get one, and link to GitHub
+    page = seen.get("walkthrough.html", {"text": ""})["text"]
+    problems, block = [], None
+    for line in lines[1:]:
+        if line.startswith("// [rust-L"):
+            block = None if block is not None else line[4:-1]
+        elif block and line.strip() and not line.strip().startswith("//"):
+            start = block[len("rust-L"):].split("-")[0]
+            if f"L{start}-" in page and line.strip() not in page:
+                problems.append(f"walkthrough: section {block} does not show its Rust ({line.strip()!r})")
+            block = ""  # first code line of the block checked
+    return problems
+
+
 def main(html_dir, shot_dir):
     html_dir = os.path.abspath(html_dir)
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -145,14 +210,17 @@ def main(html_dir, shot_dir):
                 problems.append(f"{page}: link to missing file {rel}")
             elif url.fragment and rel in seen and url.fragment not in seen[rel]["ids"]:
                 problems.append(f"{page}: link to missing anchor {rel}#{url.fragment}")
-    ids = [r["req_id"] for r in csv.DictReader(open("traceability.csv", encoding="utf-8"))]
+    rows = list(csv.DictReader(open("traceability.csv", encoding="utf-8")))
+    ids = [r["req_id"] for r in rows]
+    problems += two_clicks(seen, html_dir, rows)
+    problems += rust_in_walkthrough(seen, html_dir)
     matrix = seen.get("traceability.html", {"text": ""})["text"]
     problems += [f"traceability.html: requirement {i} is not on the matrix page"
                  for i in ids if i not in matrix]
     for p in problems:
         print(f"check-docs: {p}", file=sys.stderr)
     print(f"check-docs: {len(pages)} pages, {checked} internal links checked, {len(ids)} requirement "
-          f"IDs on the matrix page; screenshots in {shot_dir}: "
+          f"IDs on the matrix page, two clicks to the code and test of each invariant; screenshots in {shot_dir}: "
           + ", ".join(f"{shot[0]}.png" for shot in SHOTS))
     if problems:
         print(f"check-docs: FAILED with {len(problems)} problem(s)", file=sys.stderr)
