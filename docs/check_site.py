@@ -9,7 +9,7 @@ traceability.csv, and the two-click rule: for every invariant, two clicks
 from index.html reach the definition of each C symbol that implements it
 (a function's with its code shown) and its test with its body shown; and,
 when make docs found mio's source, that every walkthrough section shows its
-Rust.  Saves
+Rust; and that the matrix fits a 1280 px window.  Saves
 screenshots of the main page, the matrix, the
 walkthrough and one function page.
 Usage: check_site.py HTML_DIR SHOT_DIR.  Python 3 standard library only.
@@ -39,6 +39,9 @@ COLLECT = """JSON.stringify({
 SHOTS = [("main", "index.html", None), ("matrix", "traceability.html", None),
          ("walkthrough", "walkthrough.html", None),
          ("function", "iocp_8c.html", "mio_completion_port_get_many")]
+# True if the page's content fits the 1280 px window: no sideways scrolling.
+FITS = """(() => { const c = document.getElementById('doc-content') || document.documentElement;
+  return c.scrollWidth <= c.clientWidth + 1; })()"""
 # Scrolls to the detailed documentation of the function named %s.
 SCROLL_TO = """(() => {
   const link = Array.from(document.querySelectorAll('a[href*="#"]'))
@@ -183,6 +186,7 @@ def main(html_dir, shot_dir):
     os.makedirs(shot_dir, exist_ok=True)
     pages = sorted(f for f in os.listdir(html_dir) if f.endswith(".html"))
     browser = Browser(exe)
+    wide = []  # pages that scroll sideways at 1280 px
     try:
         seen = {}
         for page in pages:
@@ -194,10 +198,12 @@ def main(html_dir, shot_dir):
                 print(f"check-docs: {page}: no documentation of {function}", file=sys.stderr)
                 return 1
             browser.screenshot(os.path.join(shot_dir, f"{name}.png"))
+            if name == "matrix" and not browser.evaluate(FITS):
+                wide.append(page)
     finally:
         browser.close()
 
-    problems, checked = [], 0
+    problems, checked = [f"{p}: wider than the 1280 px window (it scrolls sideways)" for p in wide], 0
     for page, found in seen.items():
         for link in found["links"]:
             url = urllib.parse.urlsplit(link)
