@@ -270,6 +270,7 @@ docs: build/docs/gen/traceability.md
 	@sh tests/deps.sh docs
 	@src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE) 2>/dev/null || true); \
 	  $(PYTHON) docs/upstream_snippets.py --mio-src "$$src" build/docs/gen/iocp.rs.txt
+	$(PYTHON) docs/spec_pages.py traceability.csv build/docs/gen/spec
 	rm -rf build/docs/html build/docs/man
 	doxygen docs/Doxyfile || { cat build/docs/warnings.log; exit 1; }
 	@test ! -s build/docs/warnings.log || { cat build/docs/warnings.log; exit 1; }

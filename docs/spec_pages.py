@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Writes the spec pages the docs show: spec/*.md, each requirement followed by
+links to the C that implements it and the test that checks it.
+
+The links come from traceability.csv (which make trace-check keeps current),
+so the spec itself is never edited by hand to carry them.  The copies go to
+build/docs/gen/spec/.  Usage: spec_pages.py CSV OUTDIR.  Stdlib only.
+"""
+import csv
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EVIDENCE = re.compile(r"^<br>evidence: ")
+
+
+def links(r):
+    code = ", ".join(f"\\ref {s}" for s in r["c_symbol"].split(";") if s)
+    test = f"\\ref {r['cunit_function']}" if r["cunit_function"] else ""
+    parts = [f"code: {code}" if code else "", f"test: {test}" if test else ""]
+    return "<br>" + " · ".join(p for p in parts if p) if any(parts) else ""
+
+
+def main(csv_path, out_dir):
+    rows = {r["req_id"]: r for r in csv.DictReader(open(csv_path, encoding="utf-8"))}
+    os.makedirs(out_dir, exist_ok=True)
+    added = 0
+    for name in sorted(os.listdir(os.path.join(ROOT, "spec"))):
+        if not name.endswith(".md"):
+            continue
+        out, current = [], None
+        for line in open(os.path.join(ROOT, "spec", name), encoding="utf-8").read().split("\n"):
+            m = re.match(r"^\\anchor (\S+)", line)
+            if m:
+                current = m.group(1)
+            out.append(line)
+            if current and EVIDENCE.match(line) and current in rows:
+                extra = links(rows[current])
+                if extra:
+                    out.append(extra)
+                    added += 1
+                current = None
+        with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
+            f.write("\n".join(out))
+    print(f"docs: spec pages with code and test links for {added} requirements")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
