@@ -271,6 +271,7 @@ docs: build/docs/gen/traceability.md
 	@src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE) 2>/dev/null || true); \
 	  $(PYTHON) docs/upstream_snippets.py --mio-src "$$src" build/docs/gen/iocp.rs.txt
 	$(PYTHON) docs/spec_pages.py traceability.csv build/docs/gen/spec
+	$(PYTHON) docs/trace_graphs.py traceability.csv build/docs/gen/trace_graphs.md $(BUILD)/report/conformance.json
 	rm -rf build/docs/html build/docs/man
 	doxygen docs/Doxyfile || { cat build/docs/warnings.log; exit 1; }
 	@test ! -s build/docs/warnings.log || { cat build/docs/warnings.log; exit 1; }

@@ -37,7 +37,8 @@ COLLECT = """JSON.stringify({
             name: title ? title.textContent.replace(/[\u25c6\s]/g, '') : '',
             code: !!m.querySelector('div.fragment')}; })})"""
 SHOTS = [("main", "index.html", None), ("matrix", "traceability.html", None),
-         ("walkthrough", "walkthrough.html", None),
+         ("walkthrough", "walkthrough.html", None), ("mio_usage", "mio_usage.html", None),
+         ("diagram", "why.html", None),
          ("function", "iocp_8c.html", "mio_completion_port_get_many")]
 # True if the page's content fits the 1280 px window: no sideways scrolling.
 FITS = """(() => { const c = document.getElementById('doc-content') || document.documentElement;
