@@ -92,6 +92,12 @@ typedef struct mio_duration {
   uint32_t nanos; /**< Nanoseconds, below 1,000,000,000 in a valid Duration. */
 } mio_duration;
 
+/* In the order of iocp.rs: CompletionStatus's Debug (L41-45) comes first. */
+
+/* Writes the Debug text `CompletionStatus(OVERLAPPED_ENTRY)`. */
+MIO_EXTERN uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
+                                     size_t size);
+
 /* Creates a port with the given concurrency value (`new`). */
 MIO_EXTERN uint32_t mio_completion_port_new(uint32_t threads, mio_completion_port *out);
 
@@ -121,10 +127,6 @@ MIO_EXTERN HANDLE mio_completion_port_into_raw_handle(mio_completion_port *self)
 
 /* Closes the port's HANDLE (the Drop of mio's `Handle`). */
 MIO_EXTERN uint32_t mio_completion_port_close(mio_completion_port *self);
-
-/* Writes the Debug text `CompletionStatus(OVERLAPPED_ENTRY)`. */
-MIO_EXTERN uint32_t mio_completion_status_debug(const mio_completion_status *self, char *buf,
-                                     size_t size);
 
 /* A status with the given values and Internal 0 (`new`). */
 MIO_EXTERN mio_completion_status mio_completion_status_new(uint32_t bytes, uintptr_t token,
