@@ -248,8 +248,14 @@ $(BENCH): tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC) $(HEADERS)
 
 bench: $(BENCH)
 	@sh tests/deps.sh bench
+	if command -v $(WIN_CC) >/dev/null; then $(MAKE) build/bench/bench_win32.exe; fi
 	$(BENCH) --reps $(BENCH_REPS) --json build/bench/bench.json
-	$(PYTHON) tests/bench/summary.py --bench $(BENCH) --out build/bench
+	w=; [ -f build/bench/bench_win32.exe ] && w="--wine build/bench/bench_win32.exe"; \
+	$(WINE_ENV) $(PYTHON) tests/bench/summary.py --bench $(BENCH) --out build/bench $$w
+
+build/bench/bench_win32.exe: tests/bench/bench_win32.c $(MODULE_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/bench/bench_win32.c $(MODULE_SRC)
 
 # mio's own iocp.rs, built unmodified with Debian's rustc, beside the C module
 # under Wine: upstream's tests, then a step-by-step differential (tests/upstream).

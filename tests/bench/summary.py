@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 
@@ -34,6 +35,24 @@ def per_packet(bench, out):
     ipp = {m: (instructions(bench, m, N2, out) - instructions(bench, m, N1, out)) / (N2 - N1)
            for m in ("api", "model")}
     return ipp, 100.0 * (ipp["api"] / ipp["model"] - 1)
+
+
+def wine_row(exe, data):
+    """Wine's IOCP through the public API beside the model's, same workloads, or None."""
+    if not exe or not shutil.which("wine"):
+        print("bench: the Win32 row is skipped: no Wine (or no bench_win32.exe)")
+        return None
+    r = subprocess.run(["wine", exe, str(data["reps"])], capture_output=True, text=True)
+    subprocess.run(["wineserver", "-k"], capture_output=True)
+    if r.returncode != 0:
+        sys.exit(f"bench: {exe} failed under Wine:\n{r.stderr[-2000:]}")
+    got = json.loads(r.stdout.strip().split("\n")[-1])
+    model = {w["name"]: w["contenders"]["api"]["median"] for w in data["workloads"]}
+    row = {k: {"wine": got[k], "model": model[k], "ratio": got[k] / model[k]} for k in ("single", "pingpong")}
+    print("bench: Wine's IOCP / the model, both through the public API: " +
+          ", ".join(f"{k} {v['ratio']:.1f}x ({v['wine'] * 1e9:.4g} / {v['model'] * 1e9:.4g} ns)"
+                    for k, v in row.items()))
+    return row
 
 
 def machine():
@@ -80,6 +99,7 @@ def main():
     ap.add_argument("--bench", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--gate", type=float, help="fail above this overhead, in percent")
+    ap.add_argument("--wine", help="bench_win32.exe: the Win32 row, run under Wine if it is installed")
     args = ap.parse_args()
     ipp, overhead = per_packet(args.bench, args.out)
     line = (f"instructions per packet (post + share of get_many, callgrind): public API "
@@ -92,6 +112,7 @@ def main():
         return 0
     data = json.load(open(os.path.join(args.out, "bench.json")))
     data.update(machine=machine(), callgrind={"per_packet": ipp, "overhead_percent": overhead})
+    data["wine"] = wine_row(args.wine, data)
     json.dump(data, open(os.path.join(args.out, "report.json"), "w"), indent=1)
     chart(data, args.out)
     m = data["machine"]
@@ -105,6 +126,10 @@ def main():
                       if c["ratio"] > 0 else (f"{c['median']:.4g}" if c["median"] >= 0 else "n/a"))
                      for c in w["contenders"].values()]
             f.write(f"| {w['name']} | {w['unit']} | {w['reference']} | " + " | ".join(cells) + " |\n")
+        if data["wine"]:
+            f.write("\nWine's IOCP (bench_win32.exe under Wine) over the model, both through the public API: "
+                    + ", ".join(f"{k} {v['ratio']:.1f}x ({v['wine'] * 1e9:.4g} ns against {v['model'] * 1e9:.4g} ns)"
+                                for k, v in data["wine"].items()) + ".\n")
     print(f"bench: {args.out}/report.md, report.json, ratios.svg")
     return 0
 
