@@ -43,7 +43,7 @@ STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
-        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench check-scenario check-scenario-wine install \
+        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench check-overhead check-scenario check-scenario-wine install \
         install-docs uninstall check-abi check-install dist check-dist prove clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -142,7 +142,7 @@ test:
 	@sh tests/deps.sh test
 	$(MAKE) check-tools trace-check verify-upstream check-docs check-spin check-abi check-install check-dist prove
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
-	  check-fuzz check-mutate-module check-scenario
+	  check-fuzz check-mutate-module check-scenario check-overhead
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
 	$(MAKE) check-wine check-fuzz-wine check-scenario-wine diff-upstream
 	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine
@@ -240,18 +240,31 @@ verify-upstream:
 # The port beside an eventfd queue, a condvar queue, a lock-free ring and a
 # pipe (tests/bench): ratios per repetition, callgrind's instructions per
 # packet, a chart; results in build/bench.  Run it on an idle machine.
+# The bench is built with the library's sources and -flto, as a program that
+# links them with LTO is: the module's calls are inlined into the caller.  The
+# same program without LTO gives the module's cost through plain calls too.
 BENCH := build/bench/bench
+BENCH_NOLTO := build/bench/bench-nolto
 BENCH_REPS ?= 5
 $(BENCH): tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC) $(HEADERS)
 	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -g -flto $(CPPFLAGS) -pthread -o $@ tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC)
+
+$(BENCH_NOLTO): tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC) $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(WARN) -O2 -g $(CPPFLAGS) -pthread -o $@ tests/bench/bench.c $(MODULE_SRC) $(MODEL_SRC)
 
-bench: $(BENCH)
+# The module's own cost, in instructions per packet over direct model calls
+# (callgrind, deterministic): at most 3%.
+check-overhead: $(BENCH)
+	$(PYTHON) tests/bench/summary.py --bench $(BENCH) --out build/bench --gate 3
+
+bench: $(BENCH) $(BENCH_NOLTO)
 	@sh tests/deps.sh bench
 	if command -v $(WIN_CC) >/dev/null; then $(MAKE) build/bench/bench_win32.exe; fi
 	$(BENCH) --reps $(BENCH_REPS) --json build/bench/bench.json
 	w=; [ -f build/bench/bench_win32.exe ] && w="--wine build/bench/bench_win32.exe"; \
-	$(WINE_ENV) $(PYTHON) tests/bench/summary.py --bench $(BENCH) --out build/bench $$w
+	$(WINE_ENV) $(PYTHON) tests/bench/summary.py --bench $(BENCH) --bench-nolto $(BENCH_NOLTO) --out build/bench $$w
 
 build/bench/bench_win32.exe: tests/bench/bench_win32.c $(MODULE_SRC) $(HEADERS)
 	@mkdir -p $(@D)

@@ -98,11 +98,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--bench-nolto", help="the same program built without -flto: the figure through plain calls")
     ap.add_argument("--gate", type=float, help="fail above this overhead, in percent")
     ap.add_argument("--wine", help="bench_win32.exe: the Win32 row, run under Wine if it is installed")
     args = ap.parse_args()
     ipp, overhead = per_packet(args.bench, args.out)
-    line = (f"instructions per packet (post + share of get_many, callgrind): public API "
+    line = (f"instructions per packet (post + share of get_many, callgrind, LTO build): public API "
             f"{ipp['api']:.1f}, model direct {ipp['model']:.1f}: the module costs {overhead:+.1f}%")
     print(f"bench: {line}")
     if args.gate is not None:
@@ -112,6 +113,13 @@ def main():
         return 0
     data = json.load(open(os.path.join(args.out, "bench.json")))
     data.update(machine=machine(), callgrind={"per_packet": ipp, "overhead_percent": overhead})
+    if args.bench_nolto:
+        ipp2, overhead2 = per_packet(args.bench_nolto, args.out)
+        data["callgrind_nolto"] = {"per_packet": ipp2, "overhead_percent": overhead2}
+        line += (f"; without LTO (plain calls into the module): {ipp2['api']:.1f} against "
+                 f"{ipp2['model']:.1f}, {overhead2:+.1f}%")
+        print(f"bench: without LTO: public API {ipp2['api']:.1f}, model direct {ipp2['model']:.1f}: "
+              f"{overhead2:+.1f}%")
     data["wine"] = wine_row(args.wine, data)
     json.dump(data, open(os.path.join(args.out, "report.json"), "w"), indent=1)
     chart(data, args.out)
