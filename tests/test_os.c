@@ -200,7 +200,17 @@ void test_os_wait_2(void) {
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 1, NULL));
   support_sleep_ms(200);
   CU_ASSERT_EQUAL(atomic_load(&a.finished) + atomic_load(&b.finished), 1);
-  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 2, NULL));
+  /* The second packet is an I/O completion, under key 2: it wakes the other caller too. */
+  static OVERLAPPED r;
+  static char buf[4];
+  HANDLE end, other;
+  support_pipe_pair(&end, &other);
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(end, port, 2, 0), port);
+  CU_ASSERT_FALSE(ReadFile(end, buf, sizeof buf, NULL, &r));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  DWORD written = 0;
+  static OVERLAPPED w;
+  CU_ASSERT_TRUE(WriteFile(other, "x", 1, &written, &w) || GetLastError() == ERROR_IO_PENDING);
   support_thread_join(ta);
   support_thread_join(tb);
   CU_ASSERT_EQUAL(a.e[0].lpCompletionKey + b.e[0].lpCompletionKey, 3);
