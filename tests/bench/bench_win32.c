@@ -49,6 +49,7 @@ static double single(void) {
   return t / SINGLE;
 }
 
+/** The two ports of the ping-pong workload. */
 typedef struct pong {
   mio_completion_port ping, back;
 } pong;
