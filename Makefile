@@ -178,11 +178,11 @@ FUZZ_SECONDS ?= 600
 FUZZER       := build/fuzz/fuzz_iocp
 $(FUZZER): tests/fuzz/fuzz_iocp.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	clang $(WARN) $(CPPFLAGS) $(FEATURES) -O1 -g -DFUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+	clang $(WARN) $(CPPFLAGS) -Itests $(FEATURES) -O1 -g -DFUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_iocp.c $(LIB_SRC) -pthread
 
 $(BUILD)/fuzz_replay: tests/fuzz/fuzz_iocp.c $(STATIC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_iocp.c $(STATIC) -pthread
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_iocp.c $(STATIC) -pthread
 
 # Replays the corpus, then fuzzes FUZZ_RUNS new inputs, deterministic by seed.
 build/fuzz/model-trace.txt: $(BUILD)/fuzz_replay $(wildcard $(FUZZ_CORPUS)/*)
@@ -353,7 +353,7 @@ check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
 SCENARIO := $(BUILD)/selector
 WIN_SCENARIO := $(WIN_BUILD)/selector.exe
 $(SCENARIO): tests/scenario/selector.c $(STATIC)
-	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -pthread -o $@ tests/scenario/selector.c $(STATIC)
+	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -Itests -pthread -o $@ tests/scenario/selector.c $(STATIC)
 
 $(WIN_SCENARIO): tests/scenario/selector.c $(MODULE_SRC) $(HEADERS)
 	@mkdir -p $(@D)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mio_iocp.h"
+#include "pipe_pair.h"
 
 enum { PORTS = 2, PAIRS = 2, ENDS = 2 * PAIRS, MAX_STEPS = 128, MAX_QUEUE = 512, MAX_PENDING = 8 };
 
@@ -93,9 +94,6 @@ static void trace(const char *fmt, unsigned long a, unsigned long b, unsigned lo
   }
 }
 
-/* ---- The substrate: a connected pair of overlapped pipe ends ---- */
-
-static int make_pair(HANDLE *a, HANDLE *b);
 
 /* ---- The reference model ---- */
 
@@ -277,7 +275,7 @@ static void op_close_end(int end) {
 static void op_new_pair(int pair) {
   struct ref_end *a = &s.end[2 * pair], *b = &s.end[2 * pair + 1];
   if (a->open || b->open) return;
-  if (!make_pair(&a->h, &b->h)) {
+  if (!pipe_pair(&a->h, &b->h, "fuzz")) { /* pipe_pair.h */
     fprintf(stderr, "fuzz: cannot make a pipe pair\n");
     abort();
   }
@@ -318,32 +316,6 @@ static int run_sequence(const uint8_t *data, size_t size) {
   return s.failed;
 }
 
-#ifdef _WIN32
-static int make_pair(HANDLE *a, HANDLE *b) {
-  static unsigned serial;
-  char name[64];
-  snprintf(name, sizeof name, "\\\\.\\pipe\\mio_iocp_fuzz_%lu_%u", GetCurrentProcessId(), serial++);
-  *a = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
-                        PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1, 4096, 4096, 0, NULL);
-  if (*a == INVALID_HANDLE_VALUE) return 0;
-  *b = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
-                   FILE_FLAG_OVERLAPPED, NULL);
-  OVERLAPPED connect = {0}; /* the client is already there: connected at once */
-  return *b != INVALID_HANDLE_VALUE && !ConnectNamedPipe(*a, &connect) &&
-         GetLastError() == ERROR_PIPE_CONNECTED;
-}
-#else
-#include <sys/socket.h>
-#include <unistd.h>
-
-static int make_pair(HANDLE *a, HANDLE *b) {
-  int fds[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return 0;
-  *a = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
-  *b = iocp_model_handle_from_fd(fds[1], FILE_FLAG_OVERLAPPED);
-  return *a != NULL && *b != NULL;
-}
-#endif
 
 #ifdef FUZZ_LIBFUZZER
 /** libFuzzer's entry point: a mismatch is a crash, so the input is kept. */

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "mio_iocp.h"
+#include "pipe_pair.h"
 
 static int failures;
 
@@ -185,29 +186,6 @@ static size_t selector_drop(selector *sel) {
 }
 /* [snippet-drop] */
 
-/* ---- The substrate: a connected pair of overlapped pipe ends ---- */
-
-#ifdef _WIN32
-static int make_pair(HANDLE *a, HANDLE *b) {
-  char name[64];
-  snprintf(name, sizeof name, "\\\\.\\pipe\\mio_iocp_selector_%lu", GetCurrentProcessId());
-  *a = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, 0, 1, 4096, 4096, 0, NULL);
-  *b = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
-  OVERLAPPED connect = {0};
-  return *a != INVALID_HANDLE_VALUE && *b != INVALID_HANDLE_VALUE && !ConnectNamedPipe(*a, &connect) &&
-         GetLastError() == ERROR_PIPE_CONNECTED;
-}
-#else
-#include <sys/socket.h>
-
-static int make_pair(HANDLE *a, HANDLE *b) {
-  int fds[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return 0;
-  *a = iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED);
-  *b = iocp_model_handle_from_fd(fds[1], FILE_FLAG_OVERLAPPED);
-  return *a != NULL && *b != NULL;
-}
-#endif
 
 /* ---- The scenario: one Poll::poll after another ---- */
 
@@ -232,7 +210,7 @@ int main(void) {
   EXPECT(ev.item[0].token == 7 && ev.item[0].flags == POLL_RECEIVE);
 
   /* A named pipe: registered with an odd token, a read in flight, data arrives. */
-  EXPECT(make_pair(&pipe.handle, &other));
+  EXPECT(pipe_pair(&pipe.handle, &other, "selector"));
   EXPECT(pipe_register(&sel, &pipe, 42) == 0);
   EXPECT(selector_select(&sel, &ev, &short_wait) == 0 && ev.len == 0); /* nothing yet */
   OVERLAPPED write_ov = {0};

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "mio_iocp.h"
+#include "pipe_pair.h"
 
 enum { PORTS = 2, ENDS = 4, MAX_STEPS = 128 };
 
@@ -45,7 +46,7 @@ static struct {
   HANDLE end[ENDS]; /* NULL when closed */
   OVERLAPPED ov[MAX_STEPS]; /* one per request; they outlive the sequence */
   char buf[MAX_STEPS][8];
-  unsigned step, serial;
+  unsigned step;
 } s;
 
 static void line(const char *fmt, ...) {
@@ -58,13 +59,7 @@ static void line(const char *fmt, ...) {
 }
 
 static void make_pair(HANDLE *a, HANDLE *b) {
-  char name[80];
-  snprintf(name, sizeof name, "\\\\.\\pipe\\mio_iocp_diff_c_%lu_%u", GetCurrentProcessId(), s.serial++);
-  *a = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, 0, 1, 4096, 4096, 0, NULL);
-  *b = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
-  OVERLAPPED connect = {0};
-  if (*a == INVALID_HANDLE_VALUE || *b == INVALID_HANDLE_VALUE || ConnectNamedPipe(*a, &connect) ||
-      GetLastError() != ERROR_PIPE_CONNECTED) {
+  if (!pipe_pair(a, b, "diff_c")) {
     fprintf(stderr, "diff_c: cannot make a pipe pair\n");
     exit(2);
   }
