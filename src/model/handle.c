@@ -6,6 +6,11 @@
  * generation, so a stale copy of a closed handle is told apart from the new
  * object that reuses its slot (Windows may hand the same value to the new
  * object; the model never does, OS-HANDLE-2).
+ *
+ * Posting and waiting look a port up on every call, so that lookup takes no
+ * lock and no reference (mio__handle_peek): the slots sit in chunks that
+ * never move, and a port's memory is never freed, only reused by the next
+ * port.  Files, and everything else, borrow a reference under a read lock.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,19 +20,27 @@
 
 /** Bits of a handle that number its slot, from 1, so no handle is NULL. */
 #define SLOT_BITS 24
-/** The largest slot number. */
-#define MAX_SLOTS ((1u << SLOT_BITS) - 1)
+/** Slots in the first chunk; chunk k holds FIRST_CHUNK << k. */
+#define FIRST_CHUNK 64u
+/** Chunks: FIRST_CHUNK * (2^CHUNKS - 1) slots stay below 2^SLOT_BITS. */
+#define CHUNKS 18
 
+/* A slot's tag is its generation times 4 plus the type of the object it holds
+ * (0 while free): one word that changes on every insert and close, so a
+ * reader without the lock can tell whether the slot changed under it. */
 struct slot {
-  struct mio__object *obj; /* NULL while free */
-  uint32_t gen;
+  _Atomic(struct mio__object *) obj; /* NULL while free */
+  atomic_uint tag;
   uint32_t next_free; /* 1-based index of the next free slot, 0 ends */
 };
 
+/* Chunks never move once made, so a lock-free reader never sees a slot move;
+ * only inserts, closes and growth take the lock, as writers. */
 static struct {
   pthread_rwlock_t lock;
-  struct slot *slots;
-  uint32_t used, cap, free_head;
+  _Atomic(struct slot *) chunk[CHUNKS];
+  atomic_uint used; /* slots ever handed out, for readers without the lock */
+  uint32_t cap, free_head;
   uint32_t open; /* slots holding an object */
 } table = {.lock = PTHREAD_RWLOCK_INITIALIZER}; /* the rest starts at zero: an empty table */
 
@@ -38,26 +51,44 @@ static HANDLE encode(uint32_t index, uint32_t gen) {
   return (HANDLE)(((((uintptr_t)gen << SLOT_BITS) | (index + 1u)) << 2));
 }
 
-/* The slot a handle names, or NULL; call with the lock held. */
-static struct slot *lookup(HANDLE handle) {
+/* The slot numbered `index`, which must be below table.used. */
+static struct slot *slot_at(uint32_t index) {
+  uint32_t k = 0, base = 0;
+  while (index - base >= FIRST_CHUNK << k) base += FIRST_CHUNK << k++;
+  assert(k < CHUNKS);
+  return &atomic_load_explicit(&table.chunk[k], memory_order_acquire)[index - base];
+}
+
+/* The slot a handle names and the tag it has while the handle is open, or
+ * NULL for a value that no handle ever had. */
+static struct slot *decode(HANDLE handle, enum mio__type type, unsigned *tag) {
   uintptr_t v = (uintptr_t)handle;
-  uint32_t index = (uint32_t)((v >> 2) & MAX_SLOTS) - 1u;
-  uint32_t gen = (uint32_t)(v >> (SLOT_BITS + 2));
-  if ((v & 3u) != 0 || (v >> (SLOT_BITS + 2)) > UINT32_MAX || index >= table.used)
+  uint32_t index = (uint32_t)((v >> 2) & ((1u << SLOT_BITS) - 1)) - 1u;
+  if ((v & 3u) != 0 || (v >> (SLOT_BITS + 2)) > UINT32_MAX / 4 ||
+      index >= atomic_load_explicit(&table.used, memory_order_acquire))
     return NULL;
-  struct slot *s = &table.slots[index];
-  return s->obj != NULL && s->gen == gen ? s : NULL;
+  *tag = (unsigned)(v >> (SLOT_BITS + 2)) << 2 | (unsigned)type;
+  return slot_at(index);
+}
+
+/* The slot an open handle names, whatever its type, or NULL; call locked. */
+static struct slot *lookup(HANDLE handle) {
+  unsigned tag;
+  struct slot *s = decode(handle, 0, &tag);
+  if (s == NULL) return NULL;
+  unsigned now = atomic_load_explicit(&s->tag, memory_order_relaxed);
+  return (now & 3u) != 0 && now >> 2 == tag >> 2 ? s : NULL;
 }
 
 static int grow(void) {
-  uint32_t cap = table.cap ? table.cap * 2 : 64;
-  if (cap > MAX_SLOTS) cap = MAX_SLOTS;
-  if (cap == table.cap) return 0;
-  struct slot *slots = mio__realloc(table.slots, cap * sizeof *slots);
-  if (slots == NULL) return 0;
-  memset(slots + table.cap, 0, (cap - table.cap) * sizeof *slots); /* empty, generation 0 */
-  table.slots = slots;
-  table.cap = cap;
+  uint32_t k = 0, cap = 0;
+  while (k < CHUNKS && cap < table.cap) cap += FIRST_CHUNK << k++;
+  if (k == CHUNKS) return 0;
+  struct slot *chunk = mio__malloc((FIRST_CHUNK << k) * sizeof *chunk);
+  if (chunk == NULL) return 0;
+  memset(chunk, 0, (FIRST_CHUNK << k) * sizeof *chunk); /* free, generation 0 */
+  atomic_store_explicit(&table.chunk[k], chunk, memory_order_release);
+  table.cap += FIRST_CHUNK << k;
   return 1;
 }
 
@@ -65,17 +96,23 @@ HANDLE mio__handle_insert(struct mio__object *obj) {
   uint32_t index;
   HANDLE handle = NULL;
   pthread_rwlock_wrlock(&table.lock);
+  uint32_t used = atomic_load_explicit(&table.used, memory_order_relaxed);
   if (table.free_head != 0) {
     index = table.free_head - 1;
-    table.free_head = table.slots[index].next_free;
-  } else if (table.used < table.cap || grow()) {
-    index = table.used++;
+    table.free_head = slot_at(index)->next_free;
+  } else if (used < table.cap || grow()) {
+    index = used;
+    atomic_store_explicit(&table.used, used + 1, memory_order_release);
   } else {
     goto out;
   }
-  table.slots[index].obj = obj;
+  struct slot *s = slot_at(index);
+  unsigned tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
+  assert((tag & 3u) == 0);
+  atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
+  atomic_store_explicit(&s->tag, tag | obj->type, memory_order_release); /* publishes obj */
   table.open++;
-  handle = encode(index, table.slots[index].gen);
+  handle = encode(index, tag >> 2);
 out:
   pthread_rwlock_unlock(&table.lock);
   if (handle == NULL) SetLastError(ERROR_NO_SYSTEM_RESOURCES);
@@ -94,15 +131,43 @@ out:
  */
 struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type) {
   struct mio__object *obj = NULL;
-  pthread_rwlock_rdlock(&table.lock);
+  pthread_rwlock_rdlock(&table.lock); /* CloseHandle cannot free it meanwhile */
   struct slot *s = lookup(handle);
-  if (s != NULL && s->obj->type == type) {
-    obj = s->obj;
-    mio__object_retain(obj);
-  }
+  if (s != NULL) obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
+  if (obj != NULL && obj->type == type) mio__object_retain(obj);
+  else obj = NULL;
   pthread_rwlock_unlock(&table.lock);
   if (obj == NULL) SetLastError(ERROR_INVALID_HANDLE);
   return obj;
+}
+
+/**
+ * @brief The object behind @p handle if it is of @p type, without the lock
+ *        and without a reference.
+ *
+ * For objects whose memory is never freed (ports: port.c keeps each one for
+ * the next port), so the pointer stays safe to use after the handle closes;
+ * the caller checks under the object's own lock that it is still this
+ * handle's.  The slot's tag is read before and after the object: if it
+ * changed, the handle was closed meanwhile.
+ * @param handle Any value.
+ * @param type The required kind.
+ * @return The object, or NULL with last error 6.
+ *
+ * @satisfies{OS-HANDLE-3}
+ */
+struct mio__object *mio__handle_peek(HANDLE handle, enum mio__type type) {
+  unsigned tag;
+  struct slot *s = decode(handle, type, &tag);
+  if (s != NULL && atomic_load_explicit(&s->tag, memory_order_acquire) == tag) {
+    struct mio__object *obj = atomic_load_explicit(&s->obj, memory_order_acquire);
+    if (atomic_load_explicit(&s->tag, memory_order_relaxed) == tag) {
+      assert(obj != NULL && obj->type == type);
+      return obj;
+    }
+  }
+  SetLastError(ERROR_INVALID_HANDLE);
+  return NULL;
 }
 
 void mio__object_retain(struct mio__object *obj) {
@@ -136,11 +201,12 @@ BOOL CloseHandle(HANDLE hObject) {
   pthread_rwlock_wrlock(&table.lock);
   struct slot *s = lookup(hObject);
   if (s != NULL) {
-    obj = s->obj;
-    s->obj = NULL;
-    s->gen++;
+    obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
+    unsigned tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
+    atomic_store_explicit(&s->tag, (tag & ~3u) + 4u, memory_order_release); /* next generation, free */
+    atomic_store_explicit(&s->obj, NULL, memory_order_release);
     s->next_free = table.free_head;
-    table.free_head = (uint32_t)(s - table.slots) + 1;
+    table.free_head = (uint32_t)(((uintptr_t)hObject >> 2) & ((1u << SLOT_BITS) - 1));
     assert(table.open > 0);
     table.open--;
   }

@@ -44,6 +44,9 @@ HANDLE mio__handle_insert(struct mio__object *obj);
 /* Borrows the object behind handle if it is of type. */
 struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type);
 
+/* The object behind handle if it is of type, for objects never freed. */
+struct mio__object *mio__handle_peek(HANDLE handle, enum mio__type type);
+
 /**
  * @brief Takes a reference; the caller must already hold one.
  * @param obj The object.

@@ -8,13 +8,26 @@
  * blocked last, as Windows releases them) and never enters the ring.  The
  * poster wakes that one waiter after unlocking, so the woken thread does not
  * block again on the mutex; a post with nobody waiting makes no system call.
+ *
+ * Each waiter sleeps on a futex word of its own, on its stack.  The waker's
+ * last touch of the record is the store that sets the word; the wake that
+ * follows names only its address, which stays mapped, so the waiter may
+ * return as soon as it sees the word set.
+ *
+ * A port's memory is never freed: a destroyed port waits in a pool for the
+ * next one.  That lets posting and waiting find the port without a lock or a
+ * reference (mio__handle_peek) and then check, under the port's own lock,
+ * that it is still the port of their handle.
  */
+#define _DEFAULT_SOURCE /* syscall() */
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -28,22 +41,29 @@ struct packet {
 /* A thread blocked in GetQueuedCompletionStatusEx; lives on its stack. */
 struct waiter {
   struct waiter *below, *above; /* neighbours in the stack */
-  pthread_cond_t wake;
   int done;             /* under the port lock: packet or error delivered */
   DWORD error;          /* 0: `packet` holds a packet; else why it woke */
   struct packet packet;
-  atomic_int signalled; /* the waker has finished with `wake` */
+  atomic_uint woken;    /* futex word: 1 once the waker is done with the record */
 };
 
 struct mio__port {
   struct mio__object hdr;
-  pthread_mutex_t lock;
-  struct packet *ring; /* capacity is 0 or a power of two */
+  pthread_mutex_t lock; /* made once, never destroyed: the memory is reused */
+  HANDLE handle;        /* under the lock: the open handle, NULL once closed */
+  struct packet *ring;  /* capacity is 0 or a power of two */
   size_t cap, head, count;
   size_t reserved; /* ring slots promised to pending I/O requests */
   struct waiter *top;
-  int closed; /* its handle is closed: no more posts or waits */
+  struct mio__port *next_free; /* in the pool */
 };
+
+/** Ring slots a port keeps however empty it gets. */
+#define RING_MIN 64
+
+/* Destroyed ports, for reuse; under pool_lock. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mio__port *pool;
 
 /* Packets dropped because their port's handle was closed, for iocp_model_stats(). */
 static atomic_ullong discarded;
@@ -51,26 +71,64 @@ static atomic_ullong discarded;
 static void port_close(struct mio__object *obj);
 static void port_destroy(struct mio__object *obj);
 
+/* The port of an open handle, locked; NULL with last error 6.  No reference
+ * is taken: the caller's handle keeps the port until CloseHandle, which
+ * needs the lock too. */
+static struct mio__port *port_lock(HANDLE handle) {
+  struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
+  if (port == NULL) return NULL;
+  pthread_mutex_lock(&port->lock);
+  if (port->handle == handle && handle != NULL) return port;
+  pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
+  SetLastError(ERROR_INVALID_HANDLE);
+  return NULL;
+}
+
+/* The port of an open handle with one more reference, for a file to keep. */
 static struct mio__port *port_get(HANDLE handle) {
-  return (struct mio__port *)mio__handle_get(handle, MIO__PORT);
+  struct mio__port *port = port_lock(handle);
+  if (port == NULL) return NULL;
+  mio__object_retain(&port->hdr);
+  pthread_mutex_unlock(&port->lock);
+  return port;
 }
 
 static void port_release(struct mio__port *port) { mio__object_release(&port->hdr); }
 
+/* A closed port from the pool, or a new one; NULL when out of memory.  A
+ * reused port counts as an allocation too, as each port takes kernel memory
+ * on Windows. */
+static struct mio__port *port_alloc(void) {
+  if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) return NULL;
+  pthread_mutex_lock(&pool_lock);
+  struct mio__port *port = pool;
+  if (port != NULL) pool = port->next_free;
+  pthread_mutex_unlock(&pool_lock);
+  if (port != NULL || (port = malloc(sizeof *port)) == NULL) return port;
+  memset(port, 0, sizeof *port);
+  port->hdr.type = MIO__PORT;
+  port->hdr.close = port_close;
+  port->hdr.destroy = port_destroy;
+  pthread_mutex_init(&port->lock, NULL);
+  return port;
+}
+
 static HANDLE port_create(void) {
-  struct mio__port *port = mio__malloc(sizeof *port);
+  struct mio__port *port = port_alloc();
   if (port == NULL) {
     SetLastError(ERROR_NO_SYSTEM_RESOURCES);
     return NULL;
   }
-  memset(port, 0, sizeof *port);
-  port->hdr.type = MIO__PORT;
   atomic_init(&port->hdr.refs, 1);
-  port->hdr.close = port_close;
-  port->hdr.destroy = port_destroy;
-  pthread_mutex_init(&port->lock, NULL);
   HANDLE handle = mio__handle_insert(&port->hdr);
-  if (handle == NULL) port_destroy(&port->hdr);
+  if (handle == NULL) {
+    port_destroy(&port->hdr);
+    return NULL;
+  }
+  pthread_mutex_lock(&port->lock); /* a stale handle's caller may hold it */
+  assert(port->ring == NULL && port->top == NULL && port->reserved == 0);
+  port->handle = handle;
+  pthread_mutex_unlock(&port->lock);
   return handle;
 }
 
@@ -114,10 +172,9 @@ HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
   return NULL;
 }
 
-static int ring_grow(struct mio__port *port) {
-  size_t cap = port->cap ? port->cap * 2 : 64;
-  struct packet *ring = mio__malloc(cap * sizeof *ring);
-  if (ring == NULL) return 0;
+/* Moves the packets into `ring`, of `cap` slots, which frees the old ring. */
+static void ring_move(struct mio__port *port, struct packet *ring, size_t cap) {
+  assert(port->count + port->reserved <= cap);
   size_t first = port->cap - port->head; /* packets before the wrap */
   if (first > port->count) first = port->count;
   if (port->count > 0) {
@@ -128,7 +185,24 @@ static int ring_grow(struct mio__port *port) {
   port->ring = ring;
   port->cap = cap;
   port->head = 0;
+}
+
+static int ring_grow(struct mio__port *port) {
+  size_t cap = port->cap ? port->cap * 2 : RING_MIN;
+  struct packet *ring = mio__malloc(cap * sizeof *ring);
+  if (ring == NULL) return 0;
+  ring_move(port, ring, cap);
   return 1;
+}
+
+/* Gives memory back once the ring is three quarters empty: the smallest
+ * power of two, at least RING_MIN, that leaves it no more than half full
+ * (OS-MEM-1).  If that allocation fails, the ring stays as it is. */
+static void ring_shrink(struct mio__port *port) {
+  size_t need = port->count + port->reserved, cap = port->cap;
+  while (cap > RING_MIN && need <= cap / 4) cap /= 2;
+  struct packet *ring = cap < port->cap ? malloc(cap * sizeof *ring) : NULL;
+  if (ring != NULL) ring_move(port, ring, cap);
 }
 
 /* Appends `p`; the ring must have room for it. */
@@ -163,10 +237,21 @@ static ULONG ring_take(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG 
   return n;
 }
 
-/* Hand-off to a waiter that was unlinked under the lock; call unlocked. */
+/* Sleeps until *word is no longer 0 or the CLOCK_MONOTONIC time `deadline`
+ * (NULL: never) passes, or for no reason at all; 0, or ETIMEDOUT. */
+static int futex_wait(atomic_uint *word, const struct timespec *deadline) {
+  if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, 0u, deadline, NULL,
+              FUTEX_BITSET_MATCH_ANY) == -1 && errno == ETIMEDOUT)
+    return ETIMEDOUT;
+  return 0;
+}
+
+/* Hand-off to a waiter that was unlinked under the lock; call unlocked.
+ * After the store `w` may be gone; the wake needs only its address. */
 static void waiter_wake(struct waiter *w) {
-  pthread_cond_signal(&w->wake);
-  atomic_store_explicit(&w->signalled, 1, memory_order_release);
+  atomic_uint *word = &w->woken;
+  atomic_store_explicit(word, 1, memory_order_release);
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static void waiter_unlink(struct mio__port *port, struct waiter *w) {
@@ -204,21 +289,17 @@ static struct waiter *handoff(struct mio__port *port, const struct packet *p) {
 BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) {
   struct packet p = {dwCompletionKey, lpOverlapped, 0, dwNumberOfBytesTransferred};
-  struct mio__port *port = port_get(CompletionPort);
+  struct mio__port *port = port_lock(CompletionPort);
   if (port == NULL) return FALSE;
   DWORD error = 0;
   struct waiter *w = NULL;
-  pthread_mutex_lock(&port->lock);
-  if (port->closed) {
-    error = ERROR_INVALID_HANDLE;
-  } else if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
+  if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
   } else if ((w = handoff(port, &p)) == NULL && !ring_push(port, &p)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
-  port_release(port);
   return error ? mio__fail(error) : TRUE;
 }
 
@@ -226,9 +307,9 @@ int mio__port_reserve(struct mio__object *obj, size_t n) {
   struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_lock(&port->lock);
   int ok = 1;
-  while (ok && !port->closed && port->count + port->reserved + n > port->cap)
+  while (ok && port->handle != NULL && port->count + port->reserved + n > port->cap)
     ok = ring_grow(port);
-  if (ok && !port->closed) port->reserved += n;
+  if (ok && port->handle != NULL) port->reserved += n;
   pthread_mutex_unlock(&port->lock);
   return ok;
 }
@@ -236,8 +317,8 @@ int mio__port_reserve(struct mio__object *obj, size_t n) {
 void mio__port_unreserve(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_lock(&port->lock);
-  assert(port->closed || port->reserved > 0);
-  if (!port->closed) port->reserved--;
+  assert(port->handle == NULL || port->reserved > 0);
+  if (port->handle != NULL) port->reserved--;
   pthread_mutex_unlock(&port->lock);
 }
 
@@ -260,7 +341,7 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
   struct packet p = {key, overlapped, status, bytes};
   struct waiter *w = NULL;
   pthread_mutex_lock(&port->lock);
-  if (port->closed) {
+  if (port->handle == NULL) {
     atomic_fetch_add_explicit(&discarded, 1, memory_order_relaxed);
   } else {
     assert(port->reserved > 0 && port->count < port->cap);
@@ -287,16 +368,12 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
   }
 }
 
-/* Blocks on an empty port; returns packets taken, or 0 with *error set. */
-static ULONG port_wait(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG count,
-                       DWORD ms, DWORD *error) {
+/* Blocks on an empty port, called and returning locked; returns packets
+ * taken, or 0 with *error set. */
+static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
+                       ULONG count, DWORD ms, DWORD *error) {
   struct waiter w = {.below = port->top};
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&w.wake, &attr);
-  pthread_condattr_destroy(&attr);
-  atomic_init(&w.signalled, 0);
+  atomic_init(&w.woken, 0);
   if (port->top != NULL) port->top->above = &w;
   port->top = &w;
 
@@ -305,28 +382,23 @@ static ULONG port_wait(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG 
     clock_gettime(CLOCK_MONOTONIC, &deadline); /* OS-TIME-1: "on the model's monotonic clock" */
     mio__deadline_add(&deadline, ms);
   }
-  while (!w.done) {
-    int rc = ms == INFINITE ? pthread_cond_wait(&w.wake, &port->lock)
-                            : pthread_cond_timedwait(&w.wake, &port->lock, &deadline);
-    if (rc == ETIMEDOUT && !w.done) {
-      waiter_unlink(port, &w);
-      w.error = WAIT_TIMEOUT;
-      break;
-    }
+  pthread_mutex_unlock(&port->lock);
+  int timed_out = 0;
+  while (!timed_out && !atomic_load_explicit(&w.woken, memory_order_acquire))
+    timed_out = futex_wait(&w.woken, ms == INFINITE ? NULL : &deadline) == ETIMEDOUT;
+  pthread_mutex_lock(&port->lock);
+  if (!w.done) { /* timed out, still on the stack: this port's lock was the right one */
+    waiter_unlink(port, &w);
+    *error = WAIT_TIMEOUT;
+    return 0;
   }
-  ULONG n = 0;
-  if (w.done && w.error == 0) {
-    entry_write(&entries[0], &w.packet);
-    n = 1 + ring_take(port, entries + 1, count - 1);
-  }
+  while (!atomic_load_explicit(&w.woken, memory_order_acquire))
+    futex_wait(&w.woken, NULL); /* a timeout raced the hand-off: the waker is a store away */
   *error = w.error;
-  if (w.done) { /* the waker may still be signalling: let it finish */
-    pthread_mutex_unlock(&port->lock);
-    while (!atomic_load_explicit(&w.signalled, memory_order_acquire)) sched_yield();
-    pthread_mutex_lock(&port->lock);
-  }
-  pthread_cond_destroy(&w.wake);
-  return n;
+  if (w.error != 0) return 0;
+  entry_write(&entries[0], &w.packet);
+  if (port->handle != handle) return 1; /* closed, maybe reused, since the hand-off */
+  return 1 + ring_take(port, entries + 1, count - 1);
 }
 
 /**
@@ -355,20 +427,14 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
   if (ulCount == 0) return mio__fail(ERROR_INVALID_PARAMETER); /* OS-GET-1 */
   if (lpCompletionPortEntries == NULL || ulNumEntriesRemoved == NULL)
     return mio__fail(ERROR_NOACCESS);
-  struct mio__port *port = port_get(CompletionPort);
+  struct mio__port *port = port_lock(CompletionPort);
   if (port == NULL) return FALSE;
-  DWORD error = ERROR_INVALID_HANDLE;
-  ULONG n = 0;
-  pthread_mutex_lock(&port->lock);
-  if (!port->closed) {
-    n = ring_take(port, lpCompletionPortEntries, ulCount);
-    error = n > 0 ? 0 : WAIT_TIMEOUT;
-    if (n == 0 && dwMilliseconds != 0)
-      n = port_wait(port, lpCompletionPortEntries, ulCount, dwMilliseconds, &error);
-  }
+  ULONG n = ring_take(port, lpCompletionPortEntries, ulCount);
+  DWORD error = n > 0 ? 0 : WAIT_TIMEOUT;
+  if (n == 0 && dwMilliseconds != 0)
+    n = port_wait(port, CompletionPort, lpCompletionPortEntries, ulCount, dwMilliseconds, &error);
+  ring_shrink(port);
   pthread_mutex_unlock(&port->lock);
-  port_release(port);
-  if (error == ERROR_INVALID_HANDLE) return mio__fail(error);
   if (error == WAIT_TIMEOUT) n = 1; /* OS-GET-2: "count == 1" after a timeout */
   else if (error == 0 && mio__fault(IOCP_MODEL_FAULT_OVERCOUNT)) n++;
   *ulNumEntriesRemoved = n;
@@ -382,7 +448,7 @@ static void port_close(struct mio__object *obj) {
   pthread_mutex_lock(&port->lock);
   struct waiter *w = port->top;
   port->top = NULL;
-  port->closed = 1;
+  port->handle = NULL;
   for (struct waiter *v = w; v != NULL; v = v->below) {
     v->done = 1;
     v->error = ERROR_ABANDONED_WAIT_0;
@@ -403,9 +469,13 @@ unsigned long long mio__port_discarded(void) {
   return atomic_load_explicit(&discarded, memory_order_relaxed);
 }
 
+/* The last reference is gone: keep the memory for the next port.  Its lock
+ * stays made, for a stale handle's caller that may still take it. */
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
   assert(port->ring == NULL); /* freed by port_close, or never made */
-  pthread_mutex_destroy(&port->lock);
-  free(port);
+  pthread_mutex_lock(&pool_lock);
+  port->next_free = pool;
+  pool = port;
+  pthread_mutex_unlock(&pool_lock);
 }
