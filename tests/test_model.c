@@ -345,10 +345,38 @@ void test_os_time_1(void) {
   CU_ASSERT_TRUE(CloseHandle(port));
 }
 
+/** @verifies{OS-MEM-1} */
+void test_os_mem_1(void) {
+  enum { PACKETS = 100000, LEFT = 10 };
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  for (ULONG_PTR i = 0; i < PACKETS; i++)
+    CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
+  CU_ASSERT(mio__port_slots(port) >= PACKETS);
+  OVERLAPPED_ENTRY e[64];
+  size_t held = PACKETS, bad = 0;
+  while (held > LEFT) {
+    ULONG want = held - LEFT < 64 ? (ULONG)(held - LEFT) : 64, n = 0;
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, want, &n, 0, FALSE));
+    for (ULONG i = 0; i < n; i++) bad += e[i].lpCompletionKey != PACKETS - held + i;
+    held -= n;
+    size_t slots = mio__port_slots(port);
+    if (slots > 64 && slots >= 8 * held) {
+      CU_FAIL("more room than 8 times the packets held");
+      break;
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0); /* moved to smaller rings in order, none lost */
+  CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  CU_ASSERT_TRUE(CloseHandle(port));
+  CU_ASSERT_EQUAL(mio__port_slots(port), 0); /* not a port any more */
+}
+
 CU_TestInfo suite_model[] = {{"OS-FILE-1", test_os_file_1},
                              {"OS-FILE-2", test_os_file_2},
                              {"OS-FILE-3", test_os_file_3},
                              {"OS-FILE-4", test_os_file_4},
                              {"OS-FILE-5", test_os_file_5},
                              {"OS-TIME-1", test_os_time_1},
+                             {"OS-MEM-1", test_os_mem_1},
                              CU_TEST_INFO_NULL};

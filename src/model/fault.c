@@ -5,10 +5,10 @@
  * Windows takes ports and packets from the kernel pool and fails with
  * ERROR_NO_SYSTEM_RESOURCES when the pool is exhausted; the model also needs
  * descriptors and a thread for file handles.  Tests reach each of those
- * failure paths by arming a countdown per kind of fault; disarmed, a check
- * costs one relaxed load.  While a kind is armed, every place that makes an
- * attempt of it is recorded, so a test that fails every site in turn can
- * tell how many it reached.
+ * failure paths by arming a countdown per kind of fault; in a process that
+ * never armed one, a check costs one relaxed load.  While a kind is armed,
+ * every place that makes an attempt of it is recorded, so a test that fails
+ * every site in turn can tell how many it reached.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #define MAX_SITES 64
 
 static atomic_uint countdown[IOCP_MODEL_FAULT_KINDS]; /* 0: disarmed; n: the n-th attempt fails */
+static atomic_uint ever_armed; /* until a test arms a fault, a check is this one load */
 
 static struct {
   pthread_mutex_t lock;
@@ -28,8 +29,10 @@ static struct {
 } reached = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
-  if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS)
+  if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS) {
+    atomic_store_explicit(&ever_armed, 1, memory_order_relaxed);
     atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
+  }
 }
 
 /* Notes an attempt made while armed, its site if given, and whether it was made to fail. */
@@ -69,6 +72,7 @@ static int count_down(iocp_model_fault kind, const char *site) {
  */
 int mio__fault_at(iocp_model_fault fault, const char *site) {
   assert((unsigned)fault < IOCP_MODEL_FAULT_RESOURCE);
+  if (!atomic_load_explicit(&ever_armed, memory_order_relaxed)) return 0;
   int fail = count_down(fault, site);
   if (fault != IOCP_MODEL_FAULT_OVERCOUNT) fail |= count_down(IOCP_MODEL_FAULT_RESOURCE, site);
   return fail;

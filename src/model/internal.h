@@ -111,6 +111,9 @@ unsigned mio__io_running(void);
 /* Moves a time on CLOCK_MONOTONIC ms milliseconds later (port.c). */
 void mio__deadline_add(struct timespec *t, DWORD ms);
 
+/* The packets a port has room for, for tests (port.c). */
+size_t mio__port_slots(HANDLE handle);
+
 /**
  * @brief Packets discarded by closed ports, for iocp_model_stats().
  * @return The count since the process began.
