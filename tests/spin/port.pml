@@ -3,11 +3,16 @@
  *
  * What is modelled: the port's mutex; the ring of packets; the LIFO stack of
  * blocked waiters; the hand-off of a packet straight to the top waiter, and
- * the waker's signal after unlocking, which the waiter waits for before it
- * returns; waits with no timeout, a finite one that may expire at any moment,
- * or none; close, which marks every waiter with 735 and discards the ring;
+ * the waker's store to the waiter's futex word after unlocking, which the
+ * waiter waits for before it returns; waits with no timeout, a finite one
+ * that may expire at any moment, or none; close, which marks every waiter
+ * with 735 and discards the ring;
  * and an I/O request that reserves its packet's slot and completes later.
- * docs/protocol.md maps every process and variable to the C it stands for.
+ * A futex wait sleeps only while the word is 0 and wakes on the wake that
+ * follows the store, or spuriously; so "blocked until woken[g]" is its whole
+ * meaning here.  The reuse of a closed port's memory for the next port is not
+ * modelled: a getter handed a packet takes more only while the port is open.
+ * docs/reliability.md maps every process and variable to the C it stands for.
  *
  * Checked, exhaustively, for NG getters, NP posted packets and one I/O packet:
  *   - every packet is delivered at most once, and once everything has ended,
@@ -20,7 +25,7 @@
  *   - no process is left blocked for ever (SPIN's invalid end states).
  *
  * Deliberately broken variants, which must fail: -DFIFO releases the waiter
- * that blocked first; -DNOWAKE makes close mark the waiters but signal none.
+ * that blocked first; -DNOWAKE makes close mark the waiters but wake none.
  */
 
 #ifndef NG
@@ -42,16 +47,14 @@
 #define FOREVER 2
 
 bool locked;                     /* port->lock */
-bool closed;                     /* port->closed */
+bool closed;                     /* port->handle == NULL */
 byte ring[RING]; byte head; byte count;  /* port->ring, head, count */
 byte reserved;                   /* port->reserved */
 byte stack[NG]; byte depth;      /* port->top and the waiters' below/above links */
 bool done[NG];                   /* waiter.done */
 short err[NG];                   /* waiter.error */
 byte handed[NG];                 /* waiter.packet */
-bool waiting[NG];                /* inside pthread_cond_(timed)wait */
-bool sig[NG];                    /* a pthread_cond_signal pending for it */
-bool signalled[NG];              /* waiter.signalled */
+bool woken[NG];                  /* waiter.woken, the futex word */
 byte ticket[NG];                 /* blocking order among those blocked: LIFO check only */
 bool blocked_at_close[NG];       /* for the 735 check only */
 byte delivered[IO_PACKET + 1];   /* deliveries per packet, for the checks */
@@ -118,10 +121,10 @@ inline handoff(id, w) {
   fi
 }
 
-/* waiter_wake, after unlocking */
+/* waiter_wake, after unlocking: the store; the futex wake that follows
+ * is the end of the getter's "woken[g] ->" wait */
 inline wake(w) {
-  atomic { if :: waiting[w] -> sig[w] = 1 :: else -> skip fi };
-  signalled[w] = 1
+  woken[w] = 1
 }
 
 /* PostQueuedCompletionStatus */
@@ -209,43 +212,39 @@ proctype Getter(byte g) {
           :: else -> break
           od;
           k = 0;
-          done[g] = 0; err[g] = E_OK; signalled[g] = 0;
+          done[g] = 0; err[g] = E_OK; woken[g] = 0;
           blocked = 1;
-          unlock(); waiting[g] = 1
+          unlock()
        fi;
        if :: !blocked -> unlock() :: else -> skip fi
      };
      if
      :: blocked ->
-        do
-        :: if   /* woken by a signal, or the wait times out */
-           :: atomic { sig[g] -> sig[g] = 0; waiting[g] = 0 }; timed_out = 0
-           :: kind == FINITE -> atomic { waiting[g] = 0; sig[g] = 0 }; timed_out = 1
-           fi;
-           atomic {
-             lock();
-             if
-             :: done[g] -> break          /* with the lock held */
-             :: !done[g] && timed_out -> unlink(g); err[g] = E_TIMEOUT; break
-             :: else -> unlock(); waiting[g] = 1   /* back to waiting */
-             fi
-           }
-        od;
+        if   /* futex_wait: until the word is set, or the deadline passes */
+        :: woken[g] -> timed_out = 0
+        :: kind == FINITE -> timed_out = 1
+        fi;
+        atomic {
+          lock();
+          if
+          :: !done[g] -> assert(timed_out); unlink(g); err[g] = E_TIMEOUT
+          :: else -> skip
+          fi
+        };
+        if   /* a timeout raced the hand-off: the waker is a store away */
+        :: done[g] -> woken[g]
+        :: else -> skip
+        fi;
         atomic {
           if
           :: done[g] && err[g] == E_OK ->
              deliver(handed[g]);
-             if :: count > 0 -> ring_take_one() :: else -> skip fi
+             if :: !closed && count > 0 -> ring_take_one() :: else -> skip fi
           :: else -> skip
           fi;
           result = err[g];
           unlock()
-        };
-        if
-        :: done[g] ->     /* the waker may still be signalling: let it finish */
-           atomic { signalled[g] && !locked -> skip }   /* then takes and drops the lock */
-        :: else -> skip
-        fi
+        }
      :: else -> skip
      fi;
      d_step {
@@ -253,7 +252,7 @@ proctype Getter(byte g) {
        assert(!blocked_at_close[g] || result == E_ABANDONED);
        /* forget this call, so that equal states compare equal */
        blocked_at_close[g] = 0; done[g] = 0; err[g] = 0; handed[g] = 0; ticket[g] = 0;
-       signalled[g] = 0; after_close = 0; timed_out = 0; blocked = 0; kind = 0; k = 0;
+       woken[g] = 0; after_close = 0; timed_out = 0; blocked = 0; kind = 0; k = 0;
        if :: result == E_HANDLE || result == E_ABANDONED -> calls = 2 :: else -> skip fi;
        result = 0
      }
