@@ -51,12 +51,14 @@ static HANDLE encode(uint32_t index, uint32_t gen) {
   return (HANDLE)(((((uintptr_t)gen << SLOT_BITS) | (index + 1u)) << 2));
 }
 
-/* The slot numbered `index`, which must be below table.used. */
+/* The slot numbered `index`, which must be below table.used.  Chunk k starts
+ * at slot FIRST_CHUNK * (2^k - 1), so k is where the top bit of
+ * index + FIRST_CHUNK lies, counted from FIRST_CHUNK's bit (6). */
 static struct slot *slot_at(uint32_t index) {
-  uint32_t k = 0, base = 0;
-  while (index - base >= FIRST_CHUNK << k) base += FIRST_CHUNK << k++;
-  assert(k < CHUNKS);
-  return &atomic_load_explicit(&table.chunk[k], memory_order_acquire)[index - base];
+  uint32_t i = index + FIRST_CHUNK;
+  int k = 31 - __builtin_clz(i) - 6;
+  assert(k >= 0 && k < CHUNKS);
+  return &atomic_load_explicit(&table.chunk[k], memory_order_acquire)[i - (FIRST_CHUNK << k)];
 }
 
 /* The slot a handle names and the tag it has while the handle is open, or

@@ -78,7 +78,7 @@ static struct mio__port *port_lock(HANDLE handle) {
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
   if (port == NULL) return NULL;
   pthread_mutex_lock(&port->lock);
-  if (port->handle == handle && handle != NULL) return port;
+  if (port->handle == handle) return port; /* NULL once closed; peek refused a NULL handle */
   pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
   SetLastError(ERROR_INVALID_HANDLE);
   return NULL;
