@@ -94,6 +94,33 @@ plot for [i=2:{len(names) + 1}] "{dat}" using i:xtic(1) title columnheader
         sys.exit(f"bench: gnuplot failed: {r.stderr}")
 
 
+# Issue #10's targets: (workload, limit on the time ratio to its reference, what it says)
+TARGETS = [("single", 1.2, "single thread, batch 64: <= 1.2x eventfd"),
+           ("1p1c", 1.0, "1 producer, 1 consumer: <= 1.0x eventfd"),
+           ("pingpong", 1.2, "same-CPU ping-pong p50: <= 1.2x condvar"),
+           ("4x4", 1.25, "4 producers x 4 consumers: >= 0.8x eventfd's throughput (time <= 1.25x)")]
+
+
+def targets(data, overhead):
+    """Lines saying, per target, the api and model figures and whether both meet it."""
+    by_name = {w["name"]: w for w in data["workloads"]}
+    lines = []
+    for name, limit, what in TARGETS:
+        c = by_name[name]["contenders"]
+        got = [c[k]["ratio"] for k in ("api", "model")]
+        verdict = "met" if max(got) <= limit else "NOT met"
+        lines.append(f"{what}: api {got[0]:.2f}x, model {got[1]:.2f}x: {verdict}")
+    lines.append(f"the module's own cost <= 3% of instructions: {overhead:+.1f}%: "
+                 + ("met" if overhead <= 3 else "NOT met"))
+    held = by_name["memory"]["contenders"]["model"]["median"]
+    lines.append(f"memory after 10^6 packets queued and drained: model {held:.0f} bytes "
+                 f"(64 packet slots are 1536): " + ("met" if held <= 4096 else "NOT met"))
+    rates = [f"{w} {1e3 / (by_name[w]['contenders']['model']['median'] * 1e9):.1f}"
+             for w in ("1p1c", "2x2", "4x4", "8x8")]
+    lines.append("model throughput as threads grow, Mpkt/s: " + ", ".join(rates))
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", required=True)
@@ -123,6 +150,9 @@ def main():
     data["wine"] = wine_row(args.wine, data)
     json.dump(data, open(os.path.join(args.out, "report.json"), "w"), indent=1)
     chart(data, args.out)
+    goals = targets(data, overhead)
+    for g in goals:
+        print(f"bench: target: {g}")
     m = data["machine"]
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(f"# make bench\n\nMachine: {m['cpu']}, {m['cpus']} CPUs, Linux {m['kernel']}, {m['compiler']}.\n\n")
@@ -138,6 +168,7 @@ def main():
             f.write("\nWine's IOCP (bench_win32.exe under Wine) over the model, both through the public API: "
                     + ", ".join(f"{k} {v['ratio']:.1f}x ({v['wine'] * 1e9:.4g} ns against {v['model'] * 1e9:.4g} ns)"
                                 for k, v in data["wine"].items()) + ".\n")
+        f.write("\nTargets (issue #10), judged on the medians above:\n\n" + "".join(f"- {g}\n" for g in goals))
     print(f"bench: {args.out}/report.md, report.json, ratios.svg")
     return 0
 
