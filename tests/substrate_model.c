@@ -63,6 +63,12 @@ long support_open_handles(void) {
   return (long)stats.handles_open;
 }
 
+long support_table_slots(void) {
+  iocp_model_stats_t stats;
+  iocp_model_stats(&stats);
+  return (long)stats.table_slots;
+}
+
 int support_queue_apc(volatile int *ran) {
   (void)ran;
   return 0;

@@ -85,6 +85,12 @@ long support_packets_discarded(void);
  */
 long support_open_handles(void);
 
+/**
+ * @brief How many slots the handle table has, for tests that fill it.
+ * @return The count, or -1 if the substrate cannot tell (Win32).
+ */
+long support_table_slots(void);
+
 /** @brief Ends the watchdog that stops a run whose test hangs; call before exit. */
 void support_watchdog_stop(void);
 

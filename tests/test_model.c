@@ -368,6 +368,16 @@ void test_os_mem_1(void) {
   }
   CU_ASSERT_EQUAL(bad, 0); /* moved to smaller rings in order, none lost */
   CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  /* One dequeue that leaves 10 of 1000: the ring shrinks by several halvings
+   * at once, to 64 and no further. */
+  static OVERLAPPED_ENTRY many[1000];
+  ULONG n = 0;
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 1000, &n, 0, FALSE)); /* the 10 left */
+  CU_ASSERT_EQUAL(n, LEFT);
+  for (ULONG_PTR i = 0; i < 1000; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 990, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 990);
+  CU_ASSERT_EQUAL(mio__port_slots(port), 64);
   CU_ASSERT_TRUE(CloseHandle(port));
   CU_ASSERT_EQUAL(mio__port_slots(port), 0); /* not a port any more */
 }

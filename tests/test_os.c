@@ -3,6 +3,7 @@
  * @brief Suite os_layer: the Win32 contract of spec/os.md, called directly.
  */
 #include <stdatomic.h>
+#include <stdlib.h>
 
 #include "support.h"
 
@@ -275,14 +276,18 @@ void test_os_handle_2(void) {
   CU_ASSERT_PTR_NOT_EQUAL(fresh, old);
   CU_ASSERT_FALSE(PostQueuedCompletionStatus(old, 0, 0, NULL));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_FALSE(CloseHandle(old)); /* closes nothing: fresh is checked open below */
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
   OVERLAPPED_ENTRY e;
   ULONG n = 0;
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* nothing reached it */
   /* Values never issued: a slot past the table's end, a generation wider
-   * than 32 bits (its lowest such bit, and a higher one), and a value that
-   * is not a multiple of 4. */
-  const uintptr_t forged[] = {(uintptr_t)0xFFFFFCu, (uintptr_t)fresh | ((uintptr_t)1 << 58),
+   * than the 30 bits a slot counts (its lowest such bit, which would wrap
+   * to fresh's own generation, and higher ones), and a value that is not a
+   * multiple of 4. */
+  const uintptr_t forged[] = {(uintptr_t)0xFFFFFCu, (uintptr_t)fresh + ((uintptr_t)1 << 56),
+                              (uintptr_t)fresh | ((uintptr_t)1 << 58),
                               (uintptr_t)fresh | ((uintptr_t)1 << 60), (uintptr_t)fresh | 2u};
   for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
     CU_ASSERT_FALSE(PostQueuedCompletionStatus((HANDLE)forged[i], 0, 0, NULL));
@@ -292,6 +297,22 @@ void test_os_handle_2(void) {
   }
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* still open, still empty */
+  /* With every slot in use, the slot just past the last one, whose part of
+   * the table does not exist yet. */
+  long room = support_table_slots() - support_open_handles();
+  HANDLE *filler = calloc((size_t)room, sizeof *filler);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(filler);
+  long filled = 0;
+  while (filled < room && (filler[filled] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0)))
+    filled++;
+  CU_ASSERT_EQUAL(support_open_handles(), support_table_slots());
+  HANDLE past = (HANDLE)(((uintptr_t)support_table_slots() + 1) << 2);
+  CU_ASSERT_FALSE(PostQueuedCompletionStatus(past, 0, 0, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_FALSE(CloseHandle(past));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  for (long i = 0; i < filled; i++) CU_ASSERT_TRUE(CloseHandle(filler[i]));
+  free(filler);
 }
 
 /** @verifies{OS-HANDLE-3} */

@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,18 +415,31 @@ static void churn_pair(mio_completion_port *port) {
   CU_ASSERT_TRUE(CloseHandle(b));
 }
 
+/* Makes and closes `rounds` batches of ports; returns how many calls failed. */
+static void *churn_ports(void *rounds) {
+  mio_completion_port batch[CHURN_PORTS_AT_ONCE];
+  uintptr_t failed = 0;
+  for (uintptr_t round = 0; round < (uintptr_t)rounds; round++) {
+    for (int i = 0; i < CHURN_PORTS_AT_ONCE; i++) failed += mio_completion_port_new(0, &batch[i]) != 0;
+    for (int i = 0; i < CHURN_PORTS_AT_ONCE; i++) failed += mio_completion_port_close(&batch[i]) != 0;
+  }
+  return (void *)failed;
+}
+
 /** @verifies{OS-HANDLE-4} */
 void test_os_handle_4(void) {
   int fds = descriptors_open(), threads = threads_running();
-  static mio_completion_port batch[CHURN_PORTS_AT_ONCE];
-  unsigned slots = 0;
-  for (int round = 0; round < CHURN_PORTS / CHURN_PORTS_AT_ONCE; round++) {
-    for (int i = 0; i < CHURN_PORTS_AT_ONCE; i++)
-      CU_ASSERT_EQUAL_FATAL(mio_completion_port_new(0, &batch[i]), 0);
-    if (round == 0) slots = stats().table_slots;
-    for (int i = 0; i < CHURN_PORTS_AT_ONCE; i++)
-      CU_ASSERT_EQUAL_FATAL(mio_completion_port_close(&batch[i]), 0);
-  }
+  enum { ROUNDS = CHURN_PORTS / CHURN_PORTS_AT_ONCE };
+  CU_ASSERT_PTR_NULL(churn_ports((void *)(uintptr_t)1));
+  unsigned slots = stats().table_slots;
+  CU_ASSERT_PTR_NULL(churn_ports((void *)(uintptr_t)(ROUNDS - 2)));
+  /* The last round from another thread: a close that left the handle
+   * table locked would stop it for ever. */
+  pthread_t other;
+  void *failed = &other;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&other, NULL, churn_ports, (void *)(uintptr_t)1), 0);
+  CU_ASSERT_EQUAL(pthread_join(other, &failed), 0);
+  CU_ASSERT_PTR_NULL(failed);
   mio_completion_port port = support_port(0);
   for (int i = 0; i < CHURN_FILES / 2; i++) churn_pair(&port);
   CU_ASSERT_EQUAL(support_close(&port), 0);

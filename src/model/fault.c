@@ -30,7 +30,7 @@ static struct {
 
 void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
   if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS) {
-    atomic_store_explicit(&ever_armed, 1, memory_order_relaxed);
+    if (nth != 0) atomic_store_explicit(&ever_armed, 1, memory_order_relaxed);
     atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
   }
 }

@@ -29,7 +29,7 @@
  * (0 while free): one word that changes on every insert and close, so a
  * reader without the lock can tell whether the slot changed under it. */
 struct slot {
-  _Atomic(struct mio__object *) obj; /* NULL while free */
+  _Atomic(struct mio__object *) obj; /* meaningful while the tag names a type */
   atomic_uint tag;
   uint32_t next_free; /* 1-based index of the next free slot, 0 ends */
 };
@@ -206,7 +206,6 @@ BOOL CloseHandle(HANDLE hObject) {
     obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
     unsigned tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
     atomic_store_explicit(&s->tag, (tag & ~3u) + 4u, memory_order_release); /* next generation, free */
-    atomic_store_explicit(&s->obj, NULL, memory_order_release);
     s->next_free = table.free_head;
     table.free_head = (uint32_t)(((uintptr_t)hObject >> 2) & ((1u << SLOT_BITS) - 1));
     assert(table.open > 0);

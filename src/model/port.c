@@ -375,8 +375,7 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
  * taken, or 0 with *error set. */
 static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
                        ULONG count, DWORD ms, DWORD *error) {
-  struct waiter w = {.below = port->top};
-  atomic_init(&w.woken, 0);
+  struct waiter w = {.below = port->top}; /* woken, done, error: 0 */
   if (port->top != NULL) port->top->above = &w;
   port->top = &w;
 

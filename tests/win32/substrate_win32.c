@@ -53,6 +53,8 @@ int support_inject_overcount(void) { return 0; }
 
 long support_open_handles(void) { return -1; }
 
+long support_table_slots(void) { return -1; }
+
 static void CALLBACK set_flag(ULONG_PTR flag) { *(volatile int *)flag = 1; }
 
 int support_queue_apc(volatile int *ran) {
