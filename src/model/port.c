@@ -19,7 +19,8 @@
  * reference (mio__handle_peek) and then check, under the port's own lock,
  * that it is still the port of their handle.
  */
-#define _DEFAULT_SOURCE /* syscall() */
+/** glibc declares syscall(), for the futex calls, only with this. */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
