@@ -82,10 +82,6 @@ void *mio__malloc_at(size_t size, const char *site) {
   return mio__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : malloc(size);
 }
 
-void *mio__realloc_at(void *ptr, size_t size, const char *site) {
-  return mio__fault_at(IOCP_MODEL_FAULT_ALLOCATION, site) ? NULL : realloc(ptr, size);
-}
-
 void mio__fault_stats(unsigned *sites, unsigned *injected) {
   pthread_mutex_lock(&reached.lock);
   *sites = reached.sites;

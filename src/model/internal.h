@@ -83,17 +83,6 @@ void *mio__malloc_at(size_t size, const char *site);
 /** mio__malloc_at() for the caller's own site. */
 #define mio__malloc(size) mio__malloc_at((size), MIO__SITE)
 
-/**
- * @brief realloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
- * @param ptr Block or NULL.
- * @param size Bytes.
- * @param site MIO__SITE of the caller.
- * @return The block, or NULL (then @p ptr is untouched).
- */
-void *mio__realloc_at(void *ptr, size_t size, const char *site);
-
-/** mio__realloc_at() for the caller's own site. */
-#define mio__realloc(ptr, size) mio__realloc_at((ptr), (size), MIO__SITE)
 
 /**
  * @brief The handle table's figures, for iocp_model_stats().

@@ -79,10 +79,12 @@ static struct mio__port *port_lock(HANDLE handle) {
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
   if (port == NULL) return NULL;
   pthread_mutex_lock(&port->lock);
-  if (port->handle == handle) return port; /* NULL once closed; peek refused a NULL handle */
-  pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
-  SetLastError(ERROR_INVALID_HANDLE);
-  return NULL;
+  if (port->handle != handle) { /* NULL once closed; peek refused a NULL handle */
+    pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
+    SetLastError(ERROR_INVALID_HANDLE);
+    port = NULL;
+  }
+  return port;
 }
 
 /* The port of an open handle with one more reference, for a file to keep. */
