@@ -111,7 +111,9 @@ HANDLE mio__handle_insert(struct mio__object *obj) {
   struct slot *s = slot_at(index);
   unsigned tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
   assert((tag & 3u) == 0);
-  atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
+  /* Both release: a reader that sees this obj also sees the close that freed
+   * the slot before, so its second look at the tag cannot pass. */
+  atomic_store_explicit(&s->obj, obj, memory_order_release);
   atomic_store_explicit(&s->tag, tag | obj->type, memory_order_release); /* publishes obj */
   table.open++;
   handle = encode(index, tag >> 2);
