@@ -43,7 +43,7 @@ STRESS   := $(BUILD)/stress
 
 .PHONY: all help deps check check-asan check-tsan check-valgrind check-features-off \
         check-clang check-tools check-wine coverage stress check-stress-tsan check-spin check-fuzz \
-        check-fuzz-wine fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench check-overhead check-scenario check-scenario-wine install \
+        check-fuzz-wine check-deep-path fuzz mutate check-mutate-module win docs check-docs conformance test trace trace-check verify-upstream diff-upstream bench check-overhead check-scenario check-scenario-wine install \
         install-docs uninstall check-abi check-install dist check-dist prove clean
 
 all: $(STATIC) $(SHARED) $(RUNNER)
@@ -144,7 +144,7 @@ test:
 	$(MAKE) check check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
 	  check-fuzz check-mutate-module check-scenario check-overhead
 	$(MAKE) BUILD=build/nofeat FEATURES="$(NOFEAT)" check check-clang check-asan check-tsan check-valgrind
-	$(MAKE) check-wine check-fuzz-wine check-scenario-wine diff-upstream
+	$(MAKE) check-wine check-scenario-wine check-deep-path
 	$(MAKE) WIN_BUILD=build/win-nofeat FEATURES="$(NOFEAT)" check-wine
 	@echo "make test: all checks passed"
 
@@ -184,10 +184,14 @@ $(FUZZER): tests/fuzz/fuzz_iocp.c $(LIB_SRC) $(HEADERS)
 $(BUILD)/fuzz_replay: tests/fuzz/fuzz_iocp.c $(STATIC) $(HEADERS)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ tests/fuzz/fuzz_iocp.c $(STATIC) -pthread
 
+# The corpus's file names, one per line: the replay drivers read them on
+# standard input, so no command line grows with the corpus.
+FUZZ_LIST = find $(FUZZ_CORPUS) -type f | LC_ALL=C sort
+
 # Replays the corpus, then fuzzes FUZZ_RUNS new inputs, deterministic by seed.
 build/fuzz/model-trace.txt: $(BUILD)/fuzz_replay $(wildcard $(FUZZ_CORPUS)/*)
 	@mkdir -p $(dir $@)
-	$(BUILD)/fuzz_replay --trace $(FUZZ_CORPUS)/* > $@.tmp || { tail -3 $@.tmp; exit 1; }
+	$(FUZZ_LIST) | $(BUILD)/fuzz_replay --trace > $@.tmp || { tail -3 $@.tmp; exit 1; }
 	@mv $@.tmp $@; tail -1 $@
 
 check-fuzz: $(FUZZER) build/fuzz/model-trace.txt
@@ -312,7 +316,10 @@ WIN_CFLAGS := $(WARN) -O2 -g -D_WIN32_WINNT=0x0A00 -Isrc -Itests -I$(WIN_CUNIT)/
 WIN_SRC    := $(MODULE_SRC) $(SUITE_SRC) tests/win32/substrate_win32.c
 WIN_OBJ    := $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
 WIN_RUNNER := $(WIN_BUILD)/runner.exe
-WINE_ENV   := WINEPREFIX=$(abspath build/wineprefix) WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
+# Wine's own messages are off but for the errors that say why a program did not
+# start (its command line, a missing DLL, the process).
+WINE_ENV   := WINEPREFIX=$(abspath build/wineprefix) WINEDEBUG=-all,err+environ,err+module,err+process \
+              WINEDLLOVERRIDES=mscoree,mshtml=
 # Runs the Windows runner under Wine, then stops the wineserver: $(call run_wine,ARGS)
 run_wine = $(WINE_ENV) timeout 600 wine $(WIN_RUNNER) $(1); status=$$?; \
 	$(WINE_ENV) wineserver -k 2>/dev/null; [ $$status = 0 ]
@@ -341,7 +348,7 @@ $(WIN_FUZZ): tests/fuzz/fuzz_iocp.c $(MODULE_SRC) $(HEADERS)
 	$(WIN_CC) $(WIN_CFLAGS) -static -o $@ tests/fuzz/fuzz_iocp.c $(MODULE_SRC)
 
 check-fuzz-wine: $(WIN_FUZZ) build/fuzz/model-trace.txt
-	$(WINE_ENV) timeout 600 wine $(WIN_FUZZ) --trace $(FUZZ_CORPUS)/* > $(WIN_BUILD)/fuzz-trace.txt; \
+	$(FUZZ_LIST) | $(WINE_ENV) timeout 600 wine $(WIN_FUZZ) --trace > $(WIN_BUILD)/fuzz-trace.txt; \
 	  status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; tr -d '\r' < $(WIN_BUILD)/fuzz-trace.txt \
 	  > $(WIN_BUILD)/fuzz-trace.lf; tail -1 $(WIN_BUILD)/fuzz-trace.lf; [ $$status = 0 ]
 	diff build/fuzz/model-trace.txt $(WIN_BUILD)/fuzz-trace.lf > $(WIN_BUILD)/fuzz-trace.diff || \
@@ -364,6 +371,19 @@ check-scenario: $(SCENARIO)
 
 check-scenario-wine: $(WIN_SCENARIO)
 	$(WINE_ENV) timeout 300 wine $(WIN_SCENARIO); status=$$?; $(WINE_ENV) wineserver -k 2>/dev/null; [ $$status = 0 ]
+
+# The Wine parts whose inputs grow (the fuzz replay, the upstream
+# differential) from a copy of the tree whose path is over 200 characters, as
+# a clone in a home directory may be: no command line may grow with the corpus
+# (Windows caps one at 32,767 characters), and paths this long must work.
+DEEP := $(abspath $(BUILD))/deep/$(shell printf '%0180d' 0 | tr 0 d)/mio_iocp
+check-deep-path:
+	@src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE)) || exit 1; \
+	  [ -z "$$src" ] || src=$$(cd "$$src" && pwd); \
+	  rm -rf $(BUILD)/deep && mkdir -p $(DEEP) && \
+	  tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEEP) && \
+	  echo "check-deep-path: $$(printf %s "$(DEEP)" | wc -c)-character path: $(DEEP)" && \
+	  $(MAKE) -C $(DEEP) --no-print-directory check-fuzz-wine diff-upstream MIO_SRC="$$src"
 
 # ---- Packaging: install, the exported ABI, the release tarball ----
 LIBDIR := $(DESTDIR)$(PREFIX)/lib

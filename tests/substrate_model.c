@@ -76,6 +76,16 @@ int support_queue_apc(volatile int *ran) {
 
 void support_run_apcs(void) {}
 
+void support_await_blocked(unsigned n) {
+  for (unsigned ms = 0;; ms++) {
+    iocp_model_stats_t stats;
+    iocp_model_stats(&stats);
+    if (stats.threads_blocked >= n) return;
+    CU_ASSERT_FATAL(ms < 30000); /* the watchdog's 60 s would name no cause */
+    support_sleep_ms(1);
+  }
+}
+
 long support_packets_discarded(void) {
   iocp_model_stats_t stats;
   iocp_model_stats(&stats);

@@ -127,8 +127,16 @@ void support_teardown(void) {
                                      open, open_at_setup);
   CU_ASSERT_EQUAL(open, open_at_setup);
   watchdog_step(NULL);
-  /* Mutation testing wants a verdict, not a report: stop at the first failure. */
-  if (getenv("MIO_TEST_FAIL_FAST") != NULL && CU_get_number_of_failure_records() > 0) _exit(1);
+  /* Mutation testing wants a verdict, not a report: stop at the first failure,
+   * naming the test and the assertions it failed. */
+  if (getenv("MIO_TEST_FAIL_FAST") != NULL && CU_get_number_of_failure_records() > 0) {
+    for (CU_pFailureRecord f = CU_get_failure_list(); f != NULL; f = f->pNext)
+      fprintf(stderr, "FAILED: %s: %s:%u: %s\n", f->pTest != NULL ? f->pTest->pName : "?",
+              f->strFileName != NULL ? f->strFileName : "?", f->uiLineNumber,
+              f->strCondition != NULL ? f->strCondition : "?");
+    fflush(stderr);
+    _exit(1);
+  }
 }
 
 HANDLE support_track(HANDLE handle) {

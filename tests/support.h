@@ -91,6 +91,22 @@ long support_open_handles(void);
  */
 long support_table_slots(void);
 
+/**
+ * @brief Returns once @p n threads, already started, wait inside a blocking
+ *        call of the substrate (a dequeue on an empty port, a synchronous
+ *        read or write), so that a test orders events without betting on time.
+ *
+ * The model counts such threads (iocp_model_stats), so there the wait is
+ * exact: it ends the moment the n-th thread is waiting, however busy the
+ * machine.  Win32 cannot tell, so there it is a pause of SUPPORT_BLOCK_PAUSE_MS
+ * after which a thread that has started is taken to wait.
+ * @param n How many threads.
+ */
+void support_await_blocked(unsigned n);
+
+/** The pause support_await_blocked() makes where waiting threads cannot be counted. */
+#define SUPPORT_BLOCK_PAUSE_MS 250
+
 /** @brief Ends the watchdog that stops a run whose test hangs; call before exit. */
 void support_watchdog_stop(void);
 

@@ -167,7 +167,7 @@ void test_iocp_gm_10(void) {
     r[i] = (struct waiter_result){&shared, 0};
     t[i] = support_thread_start(wait_long, &r[i]);
   }
-  support_sleep_ms(200); /* let them block */
+  support_await_blocked(3);
   CU_ASSERT_EQUAL(support_close(&port), 0);
   uint32_t expected = ERROR_ABANDONED_WAIT_0;
   if (support_substrate() == SUBSTRATE_WINE) {

@@ -61,7 +61,6 @@ void test_os_file_1(void) {
 
 struct blocked_read {
   HANDLE h;
-  atomic_int started;
   BOOL ok;
   DWORD done;
   char buf[8];
@@ -69,7 +68,6 @@ struct blocked_read {
 
 static void *read_blocking(void *arg) {
   struct blocked_read *r = arg;
-  atomic_store(&r->started, 1);
   r->ok = ReadFile(r->h, r->buf, sizeof r->buf, &r->done, NULL);
   return NULL;
 }
@@ -82,8 +80,7 @@ void test_os_file_2(void) {
   r = (struct blocked_read){.h = iocp_model_handle_from_fd(fds[0], 0)};
   CU_ASSERT_PTR_NOT_NULL_FATAL(r.h);
   support_thread *t = support_thread_start(read_blocking, &r);
-  while (!atomic_load(&r.started)) support_sleep_ms(1);
-  support_sleep_ms(100); /* inside ReadFile, blocked on the empty pipe */
+  support_await_blocked(1); /* inside ReadFile, blocked on the empty pipe */
   CU_ASSERT_TRUE(CloseHandle(r.h));
   CU_ASSERT_NOT_EQUAL(fcntl(fds[0], F_GETFD), -1); /* still the call's: not closed, */
   CU_ASSERT_EQUAL_FATAL(pipe(other), 0);

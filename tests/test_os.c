@@ -172,11 +172,10 @@ void test_os_wait_1(void) {
   x = (struct waiter){.port = port, .count = 1};
   y = (struct waiter){.port = port, .count = 1};
   support_thread *tx = support_thread_start(wait_for_packets, &x);
-  support_sleep_ms(100);
+  support_await_blocked(1);
   support_thread *ty = support_thread_start(wait_for_packets, &y);
-  support_sleep_ms(100); /* x blocked first, y last */
+  support_await_blocked(2); /* x blocked first, y last */
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
-  support_sleep_ms(100);
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 4, NULL));
   support_thread_join(tx);
   support_thread_join(ty);
@@ -197,9 +196,13 @@ void test_os_wait_2(void) {
   b = (struct waiter){.port = port, .count = 1};
   support_thread *ta = support_thread_start(wait_for_packets, &a);
   support_thread *tb = support_thread_start(wait_for_packets, &b);
-  support_sleep_ms(100);
+  support_await_blocked(2);
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 1, NULL));
-  support_sleep_ms(200);
+  for (int ms = 0; atomic_load(&a.finished) + atomic_load(&b.finished) == 0; ms++) {
+    CU_ASSERT_FATAL(ms < 30000);
+    support_sleep_ms(1);
+  }
+  support_sleep_ms(100); /* time for a wrong second wake-up to show; none may */
   CU_ASSERT_EQUAL(atomic_load(&a.finished) + atomic_load(&b.finished), 1);
   /* The second packet is an I/O completion, under key 2: it wakes the other caller too. */
   static OVERLAPPED r;

@@ -89,10 +89,18 @@ void mio__fault_stats(unsigned *sites, unsigned *injected) {
   pthread_mutex_unlock(&reached.lock);
 }
 
+/* Threads waiting inside a model call; tests wait for them instead of sleeping. */
+static atomic_uint blocked;
+
+void mio__blocked_add(int delta) {
+  atomic_fetch_add_explicit(&blocked, (unsigned)delta, memory_order_relaxed);
+}
+
 void iocp_model_stats(iocp_model_stats_t *out) {
   if (out == NULL) return;
   mio__handle_stats(&out->handles_open, &out->table_slots);
   out->io_threads = mio__io_running();
   out->packets_discarded = mio__port_discarded();
   mio__fault_stats(&out->fault_sites, &out->faults_injected);
+  out->threads_blocked = atomic_load_explicit(&blocked, memory_order_relaxed);
 }

@@ -92,6 +92,13 @@ void *mio__malloc_at(size_t size, const char *site);
 void mio__handle_stats(unsigned *open, unsigned *slots);
 
 /**
+ * @brief Counts a thread that starts (+1) or stops (-1) waiting inside a
+ *        model call, for iocp_model_stats().
+ * @param delta +1 or -1.
+ */
+void mio__blocked_add(int delta);
+
+/**
  * @brief Whether the I/O thread runs, for iocp_model_stats().
  * @return 1 or 0.
  */

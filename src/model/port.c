@@ -387,11 +387,13 @@ static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
     clock_gettime(CLOCK_MONOTONIC, &deadline); /* OS-TIME-1: "on the model's monotonic clock" */
     mio__deadline_add(&deadline, ms);
   }
+  mio__blocked_add(1); /* linked: a post now hands its packet to this waiter */
   pthread_mutex_unlock(&port->lock);
   int timed_out = 0;
   while (!timed_out && !atomic_load_explicit(&w.woken, memory_order_acquire))
     timed_out = futex_wait(&w.woken, ms == INFINITE ? NULL : &deadline) == ETIMEDOUT;
   pthread_mutex_lock(&port->lock);
+  mio__blocked_add(-1);
   if (!w.done) { /* timed out, still on the stack: this port's lock was the right one */
     waiter_unlink(port, &w);
     *error = WAIT_TIMEOUT;

@@ -204,6 +204,9 @@ typedef struct {
   unsigned fault_sites;  /**< Distinct places in the model's code that made an attempt
                               while IOCP_MODEL_FAULT_RESOURCE was armed, since the process began. */
   unsigned faults_injected; /**< Attempts made to fail, since the process began. */
+  unsigned threads_blocked; /**< Threads inside a model call that may wait now: in
+                                 GetQueuedCompletionStatusEx on an empty port, or in a
+                                 synchronous ReadFile or WriteFile. */
 } iocp_model_stats_t;
 
 /**

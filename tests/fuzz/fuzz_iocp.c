@@ -13,14 +13,15 @@
  * spec says, written plainly.  Operations on a closed slot are skipped, since
  * Windows may give a new object a closed handle's value (OS-HANDLE-2).
  *
- * Built three ways from this one file (tests/fuzz/fuzz.mk): as a libFuzzer
+ * Built three ways from this one file (see the Makefile): as a libFuzzer
  * target on the model (clang -fsanitize=fuzzer,address,undefined); as a
  * replay driver on the model; and as the same replay driver cross-built with
  * mingw-w64, run under Wine.  The replay driver prints one trace line per
  * step, so the two substrates' traces can be compared line by line.
  *
- * Replay usage: `fuzz_replay [--trace] FILE...`; exit 1 at the first step
- * that differs from the reference (the message names the input and step).
+ * Replay usage: `fuzz_replay [--trace] [FILE...]`, the names on standard input
+ * when none are given; exit 1 at the first step that differs from the
+ * reference (the message names the input and step).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,36 +327,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return 0;
 }
 #else
+/* Replays one input file; 0 if it matched the reference, 1 if not, 2 if unreadable. */
+static int replay(const char *name) {
+  static uint8_t data[2 * MAX_STEPS];
+  FILE *f = fopen(name, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "fuzz: cannot open %s\n", name);
+    return 2;
+  }
+  size_t size = fread(data, 1, sizeof data, f);
+  fclose(f);
+  s.name = name;
+  if (s.trace != NULL) fprintf(s.trace, "# %s\n", name);
+  return run_sequence(data, size);
+}
+
 /**
  * @brief Replays each input file, printing its trace with --trace.
+ *
+ * With no FILE, the names come from standard input, one per line, so that no
+ * command line grows with the corpus (Windows caps one at 32,767 characters).
  * @param argc Argument count.
- * @param argv `[--trace] FILE...`
- * @return 0 if every input matched the reference, 1 if not, 2 on a usage error.
+ * @param argv `[--trace] [FILE...]`
+ * @return 0 if every input matched the reference, 1 if not, 2 for a file that
+ *         cannot be read or no input at all.
  */
 int main(int argc, char **argv) {
-  int first = 1, failed = 0;
+  int first = 1, failed = 0, inputs = 0;
   if (argc > 1 && strcmp(argv[1], "--trace") == 0) {
     s.trace = stdout;
     first = 2;
   }
-  if (first >= argc) {
-    fprintf(stderr, "usage: %s [--trace] FILE...\n", argv[0]);
+  for (int i = first; i < argc && failed < 2; i++, inputs++) failed |= replay(argv[i]);
+  char name[4096];
+  while (first >= argc && failed < 2 && fgets(name, sizeof name, stdin) != NULL) {
+    name[strcspn(name, "\r\n")] = '\0';
+    if (name[0] == '\0') continue;
+    failed |= replay(name);
+    inputs++;
+  }
+  if (inputs == 0) {
+    fprintf(stderr, "usage: %s [--trace] [FILE...]  (no FILE: names on standard input)\n", argv[0]);
     return 2;
   }
-  static uint8_t data[2 * MAX_STEPS];
-  for (int i = first; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (f == NULL) {
-      fprintf(stderr, "fuzz: cannot open %s\n", argv[i]);
-      return 2;
-    }
-    size_t size = fread(data, 1, sizeof data, f);
-    fclose(f);
-    s.name = argv[i];
-    if (s.trace != NULL) fprintf(s.trace, "# %s\n", argv[i]);
-    failed |= run_sequence(data, size);
-  }
-  printf("fuzz: %d inputs replayed, %s\n", argc - first, failed ? "MISMATCH" : "all match the reference");
+  if (failed >= 2) return 2;
+  printf("fuzz: %d inputs replayed, %s\n", inputs, failed ? "MISMATCH" : "all match the reference");
   return failed;
 }
 #endif

@@ -16,13 +16,19 @@ each mutant, stopping at its first failure; a mutant that survives it is run
 again under ASan+UBSan with leak detection, which sees deleted frees and
 memory errors, and then under TSan, which sees a deleted lock or unlock (an
 unlock of a mutex nobody holds, a data race) even when no test loses by it:
-  killed     the runner fails, crashes or times out
+  killed     the runner fails, crashes or times out (twice: the second time
+             with three times as long); the report names the failing test
   survived   the runner passes
   stillborn  the mutant does not compile (warnings are errors)
 A mutation's name ends in "#k" when the line has several of the same kind:
 the kth from the left.  A survivor listed in the equivalents file
 (`file | line text | mutation | why`) is equivalent: no test can tell it from the original; it is reported apart and
-left out of the score, killed / (killed + survived).
+left out of the score, killed / (killed + survived).  A listed mutant that did
+not survive is judged again, up to RERUNS more times, before its entry is
+called stale: a kill in one run and not the next is a test that depends on the
+machine, not a change of the code; the report shows each run's verdict, the
+killing test and its output.  A run that only times out never makes an entry
+stale.
 
 Usage: mutate.py [--jobs N] [--floor PCT] [--equivalents FILE] [--out DIR]
                  [--survivors REPORT.json] FILE...
@@ -145,35 +151,51 @@ def make(work, build="plain"):
 
 
 def run_suite(work, timeout, build="plain"):
-    """True if the suite passes, False if it fails, None if it ran out of time."""
+    """(True if the suite passes, False if it fails, None if it ran out of time; its output)."""
     try:
         r = subprocess.run([os.path.join(work, build, "runner")], cwd=work, timeout=timeout,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           errors="replace",
                            env=dict(os.environ, MIO_TEST_FAIL_FAST="1", ASAN_OPTIONS="detect_leaks=1",
                                     TSAN_OPTIONS="halt_on_error=1"))
-        return r.returncode == 0
+        return r.returncode == 0, f"exit status {r.returncode}\n{r.stderr[-4000:]}"
     except subprocess.TimeoutExpired:
-        return None
+        return None, f"no verdict within {timeout:.0f} s"
+
+
+def killer(output):
+    """The test a failed run names (support.c's FAILED line, or the watchdog's), else ''."""
+    m = re.search(r"^FAILED: (\S+):|^watchdog: test (\S+)", output, re.M)
+    return (m.group(1) or m.group(2)) if m else ""
 
 
 def judge(work, path, original, mutant, timeout):
-    """Builds and runs one mutant in `work`; returns killed, survived or stillborn."""
+    """Builds and runs one mutant in `work`: (killed, survived, stillborn or timeout; detail).
+
+    The detail of a killed mutant names the build, the test that failed and
+    its output.  A run with no verdict is tried once more with three times the
+    time; if that too runs out, the result is `timeout`, which counts as
+    killed (a hang is a failure) but is never taken as a test's verdict."""
     target = os.path.join(work, path)
     with open(target, "w", encoding="utf-8") as f:
         f.write(mutant)
     try:
-        ok, _ = make(work)
+        ok, log = make(work)
         if not ok:
-            return "stillborn"
+            return "stillborn", {"build": "plain", "output": log[-2000:]}
         for build in BUILDS:
-            if build != "plain" and not make(work, build)[0]:
-                return "stillborn"
-            passed = run_suite(work, timeout * SLOWER[build], build)
+            if build != "plain":
+                ok, log = make(work, build)
+                if not ok:
+                    return "stillborn", {"build": build, "output": log[-2000:]}
+            passed, output = run_suite(work, timeout * SLOWER[build], build)
             if passed is None:  # a hang, or a machine too busy: once more, with time to spare
-                passed = run_suite(work, 3 * timeout * SLOWER[build], build)
+                passed, output = run_suite(work, 3 * timeout * SLOWER[build], build)
+            if passed is None:
+                return "timeout", {"build": build, "output": output}
             if not passed:
-                return "killed"
-        return "survived"
+                return "killed", {"build": build, "test": killer(output), "output": output}
+        return "survived", {}
     finally:
         with open(target, "w", encoding="utf-8") as f:
             f.write(original)
@@ -182,6 +204,47 @@ def judge(work, path, original, mutant, timeout):
             obj = os.path.join(work, build, "obj", path[:-2] + ".o")
             if os.path.exists(obj):
                 os.remove(obj)
+
+
+# How many times a listed equivalent is judged again before its entry is called stale.
+RERUNS = 2
+
+
+def rejudge_listed(results, equivalents, work, timeout):
+    """A listed equivalent that did not survive is judged again, up to RERUNS times.
+
+    A listed mutant is judged equivalent because no test can tell it from the
+    original, so a kill is more likely a test that depends on the machine
+    than a stale entry: the entry is stale only if every run kills it (or
+    fails to build it).  A run that only timed out is no verdict: if every run
+    does, the entry is kept.  Each run's verdict is recorded for the report."""
+    for r in results:
+        if (r["file"], r["text"], r["mutation"]) not in equivalents or r["result"] == "survived":
+            continue
+        r["verdicts"] = [verdict(r)]
+        for _ in range(RERUNS):
+            path, _, _, _, text, mutant = r["job"]
+            result, detail = judge(work, path, text, mutant, timeout)
+            for k in ("build", "test", "output"):
+                r.pop(k, None)
+            r.update(result=result, **detail)
+            r["verdicts"].append(verdict(r))
+            if result == "survived":
+                break
+        if r["result"] == "timeout":
+            r["result"] = "survived"  # no verdict in any run: no evidence against the entry
+        print(f"mutate: listed equivalent {r['file']}:{r['line']} {r['mutation']} judged again: "
+              + "; ".join(r["verdicts"]), flush=True)
+
+
+def verdict(r):
+    """One run's verdict, in words, for the report."""
+    if r["result"] == "killed":
+        return f"killed in the {r['build']} build by {r.get('test') or 'no named test'} " \
+               f"({r['output'].strip().splitlines()[0] if r['output'].strip() else 'no output'})"
+    if r["result"] in ("timeout", "stillborn"):
+        return f"{r['result']} in the {r['build']} build"
+    return r["result"]
 
 
 def load_equivalents(path):
@@ -251,19 +314,27 @@ def main():
             for fut in done:
                 job, w = pending.pop(fut)
                 free.append(w)
+                result, detail = fut.result()
                 results.append({"file": job[0], "line": job[1], "text": job[2], "mutation": job[3],
-                                "result": fut.result()})
+                                "result": result, **detail, "job": job})
                 if len(results) % 50 == 0:
                     print(f"  {len(results)}/{len(jobs)}", flush=True)
 
     results.sort(key=lambda r: (r["file"], r["line"], r["mutation"]))
+    rejudge_listed(results, equivalents, works[0], timeout)
     used, failed, summary = set(), False, {}
     for r in results:
+        del r["job"]
         key = (r["file"], r["text"], r["mutation"])
+        if key not in equivalents:
+            r.pop("output", None)  # the killing test is kept; its output only for listed mutants
         if r["result"] == "survived" and key in equivalents:
             r["result"] = "equivalent"
             r["why"] = equivalents[key]
             used.add(key)
+    for r in results:  # a hang is a failure of the mutant, but never of an equivalents entry
+        if r["result"] == "timeout":
+            r["result"] = "killed"
     report = ["# Mutation testing", "", f"Files: {', '.join(args.files)}.  Operators and method: "
               "`tests/tools/mutate.py`.", "",
               "| file | mutants | killed | survived | equivalent | stillborn | score |",
@@ -295,7 +366,16 @@ def main():
     stale = [k for k in equivalents if k[0] in args.files and k not in used and not args.survivors]
     for k in stale:
         report.append(f"- STALE entry, no such survivor: {' | '.join(k)}")
+        for r in results:
+            if (r["file"], r["text"], r["mutation"]) == k and r["result"] != "survived":
+                report.append(f"  - {r['result']} in every run ({RERUNS + 1}), the last in the "
+                              f"{r.get('build', '?')} build by test {r.get('test') or '(none named)'}; "
+                              f"its output:\n\n```\n{r.get('output', '').strip()}\n```")
         failed = True
+    flaky = [r for r in results if r.get("verdicts")]
+    report += ["", "## Listed equivalents whose first verdict was not survived, judged again", ""]
+    report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`: " +
+               "; ".join(r["verdicts"]) for r in flaky] or ["(none)"]
     with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(report) + "\n")
     with open(os.path.join(args.out, "report.json"), "w", encoding="utf-8") as f:
@@ -307,6 +387,10 @@ def main():
             print(f"survived: {r['file']}:{r['line']}: {r['mutation']}: {r['text']}")
     for k in stale:
         print(f"mutate: stale equivalents entry: {' | '.join(k)}", file=sys.stderr)
+        for r in results:
+            if (r["file"], r["text"], r["mutation"]) == k and r.get("verdicts"):
+                print("  " + "; ".join(r["verdicts"]) + "\n  last output:\n" +
+                      r.get("output", "").strip(), file=sys.stderr)
     print(f"mutate: report in {os.path.relpath(args.out, ROOT)}/report.md; floor {args.floor:g}%: "
           f"{'FAILED' if failed else 'OK'}")
     sys.exit(1 if failed else 0)

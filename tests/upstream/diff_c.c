@@ -25,7 +25,8 @@
  * Operations on a closed slot are skipped.  At the end every end is closed and
  * every port drained with zero timeouts, then closed.
  *
- * `diff_c.exe FILE...` prints the trace; `diff_c.exe --durations SEED COUNT`
+ * `diff_c.exe [FILE...]` prints the trace (no FILE: the names on standard
+ * input, one per line); `diff_c.exe --durations SEED COUNT`
  * prints mio_duration_millis over diff_rust.rs's boundary set and COUNT
  * random durations drawn from the same generator.
  */
@@ -257,10 +258,28 @@ static void durations(uint64_t seed, uint64_t count) {
   }
 }
 
+/* Prints the trace of one sequence file; 0, or 2 when it cannot be read. */
+static int trace_file(const char *name) {
+  static uint8_t data[2 * MAX_STEPS];
+  FILE *f = fopen(name, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "diff_c: cannot open %s\n", name);
+    return 2;
+  }
+  size_t size = fread(data, 1, sizeof data, f);
+  fclose(f);
+  printf("# %s\n", name);
+  run(data, size);
+  return 0;
+}
+
 /**
  * @brief Runs each sequence file, or the durations.
+ *
+ * With no FILE the names come from standard input, one per line, so that no
+ * command line grows with the number of sequences.
  * @param argc Argument count.
- * @param argv `FILE...` or `--durations SEED COUNT`.
+ * @param argv `[FILE...]` or `--durations SEED COUNT`.
  * @return 0, or 2 on a usage error or a file that cannot be read.
  */
 int main(int argc, char **argv) {
@@ -268,17 +287,12 @@ int main(int argc, char **argv) {
     durations(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
     return 0;
   }
-  static uint8_t data[2 * MAX_STEPS];
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (f == NULL) {
-      fprintf(stderr, "diff_c: cannot open %s\n", argv[i]);
-      return 2;
-    }
-    size_t size = fread(data, 1, sizeof data, f);
-    fclose(f);
-    printf("# %s\n", argv[i]);
-    run(data, size);
+  for (int i = 1; i < argc; i++)
+    if (trace_file(argv[i]) != 0) return 2;
+  char name[4096];
+  while (argc == 1 && fgets(name, sizeof name, stdin) != NULL) {
+    name[strcspn(name, "\r\n")] = '\0';
+    if (name[0] != '\0' && trace_file(name) != 0) return 2;
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 //! The Rust side of `make diff-upstream`: mio 1.1.0's own iocp.rs and
 //! handle.rs, built unmodified from a located copy, driven step by step.
 //!
-//! `diff_rust.exe FILE...` runs each sequence (the format is in
+//! `diff_rust.exe [FILE...]` runs each sequence, named on standard input, one
+//! per line, when no FILE is given (the format is in
 //! tests/upstream/diff_c.c, which runs the same sequences through the C
 //! module) and prints one trace line per step; diff_upstream.py compares the
 //! two traces line by line.  `diff_rust.exe --durations SEED COUNT` prints
@@ -28,6 +29,7 @@ pub struct Overlapped;
 use iocp::{CompletionPort, CompletionStatus};
 use std::ffi::c_void;
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, IntoRawHandle, RawHandle};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -417,7 +419,16 @@ fn main() {
         serial: 0,
         out: String::new(),
     };
-    for name in &args[1..] {
+    // With no file named, the names come from standard input, one per line, so
+    // that no command line grows with the number of sequences.
+    let names: Vec<String> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).expect("names on standard input");
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+    };
+    for name in &names {
         let data = std::fs::read(name).expect("a sequence file");
         let _ = writeln!(run.out, "# {}", name);
         run.run(&data[..data.len().min(2 * MAX_STEPS)]);

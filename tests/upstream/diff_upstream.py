@@ -58,11 +58,39 @@ PICKS = [[b for b in range(256) if b % 10 == op] for op in range(10)]  # pick % 
 DURATION_REQS = ["IOCP-DM-%d" % n for n in range(1, 10)]
 
 
-def run(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+# Windows refuses a command line longer than this (CreateProcess's limit).
+WINDOWS_COMMAND_LINE_MAX = 32767
+
+
+def run(cmd, stdin=None):
+    """Runs cmd in the repository's root; its output, or exit naming what failed and why."""
+    r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
-        sys.exit(f"diff-upstream: {' '.join(cmd[:3])}... failed ({r.returncode}):\n{r.stderr[-3000:]}")
+        sys.exit(failure(cmd, r.returncode, r.stdout, r.stderr, stdin))
     return r.stdout.replace("\r", "")
+
+
+def failure(cmd, status, out, err, stdin=None):
+    """The message for a failed command: what ran, its status, the end of what it printed."""
+    fed = f" (standard input: {len(stdin.splitlines())} lines)" if stdin else ""
+    text = [f"diff-upstream: `{' '.join(cmd)}`{fed} exited with status {status}"]
+    for name, stream in (("standard error", err), ("standard output", out)):
+        if stream.strip():
+            text.append(f"--- last lines of its {name}:\n" + "\n".join(stream.strip().splitlines()[-20:]))
+    if not err.strip() and not out.strip():
+        text.append("it printed nothing, and Wine said nothing (the Makefile's WINEDEBUG keeps "
+                    "Wine's start-up errors: is it set to -all?)")
+    return "\n".join(text)
+
+
+def wine(exe, *argv, stdin=None):
+    """Runs a Windows program under Wine; names are given on standard input, not argv."""
+    cmd = ["wine", os.path.relpath(exe, ROOT), *argv]
+    length = sum(len(a) + 3 for a in cmd[1:])  # each quoted, space-separated, as Windows joins them
+    if length > WINDOWS_COMMAND_LINE_MAX:
+        sys.exit(f"diff-upstream: `{' '.join(cmd)[:200]}...` would be a {length}-character command "
+                 f"line, over Windows' {WINDOWS_COMMAND_LINE_MAX}")
+    return run(cmd, stdin)
 
 
 def prepare(args):
@@ -103,10 +131,6 @@ def build(args):
                       "--cfg", 'feature="os-ext"', os.path.join(HERE, "diff_rust.rs")]
     run(crate + ["-O", "-o", os.path.join(args.out, "diff_rust.exe")])
     run(crate + ["--test", "-o", os.path.join(args.out, "upstream_tests.exe")])
-
-
-def wine(exe, *argv):
-    return run(["wine", exe, *argv])
 
 
 def upstream_tests(args):
@@ -161,8 +185,9 @@ def kinds_of(line):
 
 
 def compare_sequences(args, files, tally, reqs):
-    rust = blocks(wine(os.path.join(args.out, "diff_rust.exe"), *files))
-    c = blocks(wine(args.c_driver, *files))
+    names = "".join(name + "\n" for name in files)
+    rust = blocks(wine(os.path.join(args.out, "diff_rust.exe"), stdin=names))
+    c = blocks(wine(args.c_driver, stdin=names))
     failures = []
     for name in files:
         r_lines, c_lines = rust.get(name, []), c.get(name, [])
@@ -240,7 +265,8 @@ def main():
                            "duration failures"], 0)
     reqs = {req: "agrees" if tests.get(name) == "ok" else "failure"
             for req, name in (("IOCP-TEST-1", "is_send_sync"), ("IOCP-TEST-2", "get_many"))}
-    files = sorted(glob.glob(os.path.join(args.corpus, "*"))) + generate(args)
+    files = [os.path.relpath(f, ROOT) for f in
+             sorted(glob.glob(os.path.join(args.corpus, "*"))) + generate(args)]
     failures = compare_sequences(args, files, tally, reqs)
     failures += compare_durations(args, tally, reqs)
     failures += [f"upstream test {n}: {v}" for n, v in tests.items() if v != "ok"]

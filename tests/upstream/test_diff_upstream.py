@@ -39,6 +39,28 @@ class Divergences(unittest.TestCase):
             self.assertTrue(d.kinds_of(line), line)
 
 
+class Commands(unittest.TestCase):
+    def test_a_command_line_over_the_windows_limit_is_refused_before_wine_runs(self):
+        names = ["tests/fuzz/corpus/" + "0" * 40] * 600  # 35,400 characters
+        with self.assertRaises(SystemExit) as cm:
+            d.wine("build/upstream/diff_rust.exe", *names)
+        self.assertIn("over Windows' 32767", str(cm.exception.code))
+
+    def test_a_failure_names_the_command_its_status_and_its_last_words(self):
+        text = d.failure(["wine", "x.exe"], 3, "", "boom\n", "a\nb\n")
+        self.assertIn("`wine x.exe` (standard input: 2 lines) exited with status 3", text)
+        self.assertIn("boom", text)
+        self.assertIn("Wine said nothing", d.failure(["wine", "x.exe"], 1, "", ""))
+
+    def test_run_feeds_standard_input_and_fails_with_the_message(self):
+        count = [sys.executable, "-c", "import sys; print(len(sys.stdin.read().split()))"]
+        self.assertEqual(d.run(count, "a\nb\nc\n").strip(), "3")
+        with self.assertRaises(SystemExit) as cm:
+            d.run([sys.executable, "-c", "import sys; sys.exit('no such file')"])
+        self.assertIn("exited with status 1", cm.exception.code)
+        self.assertIn("no such file", cm.exception.code)
+
+
 class Sequences(unittest.TestCase):
     def test_blocks_split_by_file(self):
         self.assertEqual(d.blocks("# a\n0 x\n1 y\n# b\n0 z\n"), {"a": ["0 x", "1 y"], "b": ["0 z"]})

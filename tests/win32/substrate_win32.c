@@ -64,3 +64,8 @@ int support_queue_apc(volatile int *ran) {
 void support_run_apcs(void) { SleepEx(0, TRUE); }
 
 long support_packets_discarded(void) { return -1; }
+
+void support_await_blocked(unsigned n) {
+  (void)n;
+  support_sleep_ms(SUPPORT_BLOCK_PAUSE_MS);
+}
