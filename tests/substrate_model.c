@@ -43,6 +43,16 @@ void support_pipe_pair(HANDLE *a, HANDLE *b) {
   support_track(*b);
 }
 
+int support_os_pipe(HANDLE *reader, HANDLE *writer) {
+  int fds[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+  *reader = support_track(iocp_model_handle_from_fd(fds[0], FILE_FLAG_OVERLAPPED));
+  *writer = support_track(iocp_model_handle_from_fd(fds[1], FILE_FLAG_OVERLAPPED));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(*reader);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(*writer);
+  return 1;
+}
+
 int support_fail_allocation(unsigned nth) {
   iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, nth);
   return 1;

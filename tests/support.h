@@ -170,6 +170,15 @@ void support_pipe_pair(HANDLE *a, HANDLE *b);
 int support_fail_allocation(unsigned nth);
 
 /**
+ * @brief A one-way pipe of the platform's own kind, both ends overlapped and
+ *        tracked: pipe(2) on the model, whose support_pipe_pair() is a socket pair.
+ * @param reader Receives the end that reads.
+ * @param writer Receives the end that writes.
+ * @return 1, or 0 where support_pipe_pair() already gives a pipe (Win32).
+ */
+int support_os_pipe(HANDLE *reader, HANDLE *writer);
+
+/**
  * @brief Makes the next successful dequeue report one entry more than it wrote.
  * @return 1 if the substrate can (the model), else 0.
  */

@@ -59,6 +59,9 @@ void test_os_file_1(void) {
   }
 }
 
+/** The size of the write that must wait for room: far more than a pipe holds. */
+#define BIG (1u << 20)
+
 struct blocked_read {
   HANDLE h;
   BOOL ok;
@@ -162,6 +165,20 @@ static uint32_t await_packet(mio_completion_port *port, struct arrivals *a, int 
   return a->bytes[which];
 }
 
+/* Reads BIG bytes from a descriptor; how many it got. */
+struct drain {
+  int fd;
+  size_t got;
+};
+
+static void *drain_big(void *arg) {
+  struct drain *d = arg;
+  static char sink[BIG];
+  ssize_t r;
+  while (d->got < BIG && (r = read(d->fd, sink, sizeof sink)) > 0) d->got += (size_t)r;
+  return NULL;
+}
+
 struct late_write {
   int fd;
 };
@@ -174,8 +191,6 @@ static void *write_late(void *arg) {
   return NULL;
 }
 
-/** The size of the write that must wait for room: far more than a pipe holds. */
-#define BIG (1u << 20)
 
 /** @verifies{OS-FILE-4} */
 void test_os_file_4(void) {
@@ -250,6 +265,22 @@ void test_os_file_4(void) {
   support_thread_join(t);
   CU_ASSERT_EQUAL(done, 4);
   CU_ASSERT_EQUAL(memcmp(buf, "late", 4), 0);
+  /* Without an OVERLAPPED, a write larger than the pipe waits for room and
+   * returns with every byte, on an overlapped handle and on a plain one. */
+  for (DWORD flags = 0; flags <= FILE_FLAG_OVERLAPPED; flags += FILE_FLAG_OVERLAPPED) {
+    int big_pipe[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(big_pipe), 0);
+    HANDLE bw = support_track(iocp_model_handle_from_fd(big_pipe[1], flags));
+    struct drain d = {big_pipe[0], 0};
+    support_thread *reader = support_thread_start(drain_big, &d);
+    done = 0;
+    CU_ASSERT_TRUE(WriteFile(bw, big, BIG, &done, NULL));
+    CU_ASSERT_EQUAL(done, BIG);
+    CU_ASSERT_TRUE(support_close_handle(bw)); /* the reader sees the end, whatever came */
+    support_thread_join(reader);
+    CU_ASSERT_EQUAL(d.got, BIG);
+    close(big_pipe[0]);
+  }
   close(q[1]);
   /* Synchronous handles: a write returns with every byte, a read with what is there. */
   CU_ASSERT_EQUAL_FATAL(pipe(q), 0);
@@ -290,7 +321,17 @@ void test_os_file_5(void) {
   CU_ASSERT_EQUAL(done, 7); /* nothing reported, */
   CU_ASSERT_TRUE(WriteFile(a, NULL, 0, &done, NULL)); /* NULL with length 0 is no error */
   CU_ASSERT_EQUAL(done, 0);
+  static OVERLAPPED zero;
+  CU_ASSERT_TRUE(WriteFile(a, NULL, 0, &done, &zero)); /* overlapped too */
+  CU_ASSERT_EQUAL(done, 0);
   CU_ASSERT_TRUE(WriteFile(a, "k", 1, &done, &ov)); /* nothing moved: the next byte is the first */
+  done = 7;
+  memset(&zero, 0, sizeof zero);
+  CU_ASSERT_TRUE(ReadFile(b, NULL, 0, &done, &zero)); /* a byte waits: a 0-byte read is done */
+  CU_ASSERT_EQUAL(done, 0);
+  done = 7;
+  CU_ASSERT_TRUE(ReadFile(b, NULL, 0, &done, NULL)); /* and without an OVERLAPPED */
+  CU_ASSERT_EQUAL(done, 0);
   char c = 0;
   CU_ASSERT_TRUE(ReadFile(b, &c, 1, &done, NULL));
   CU_ASSERT_EQUAL(c, 'k');
@@ -375,6 +416,43 @@ void test_os_mem_1(void) {
   CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 990, &n, 0, FALSE));
   CU_ASSERT_EQUAL(n, 990);
   CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 1000, &n, 0, FALSE)); /* the 10 left */
+  CU_ASSERT_EQUAL_FATAL(n, LEFT);
+  /* Slots reserved for pending reads count as used: draining posted packets
+   * never shrinks the ring below them, and every read still completes. */
+  enum { READS = 200, POSTS = 1000 };
+  static OVERLAPPED ov[READS];
+  static char byte[READS];
+  HANDLE a, b;
+  support_pipe_pair(&a, &b);
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(a, port, 7, 0), port);
+  for (int i = 0; i < READS; i++) {
+    memset(&ov[i], 0, sizeof ov[i]);
+    CU_ASSERT_FALSE_FATAL(ReadFile(a, &byte[i], 1, NULL, &ov[i]));
+    CU_ASSERT_EQUAL_FATAL(GetLastError(), ERROR_IO_PENDING);
+  }
+  for (ULONG_PTR i = 0; i < POSTS; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
+  for (size_t held = POSTS; held > 0; held -= n) {
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 0, FALSE));
+    CU_ASSERT_FATAL(mio__port_slots(port) >= held - n + READS);
+  }
+  static char data[READS];
+  DWORD written = 0;
+  static OVERLAPPED w;
+  CU_ASSERT_TRUE(WriteFile(b, data, READS, &written, &w)); /* the reads complete, in order */
+  size_t completed = 0;
+  while (completed < READS) {
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 1000, FALSE));
+    for (ULONG i = 0; i < n; i++) {
+      CU_ASSERT_EQUAL(e[i].lpCompletionKey, 7);
+      CU_ASSERT_PTR_EQUAL(e[i].lpOverlapped, &ov[completed + i]);
+    }
+    completed += n;
+  }
+  CU_ASSERT_EQUAL(completed, READS);
+  CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  CU_ASSERT_TRUE(support_close_handle(a));
+  CU_ASSERT_TRUE(support_close_handle(b));
   CU_ASSERT_TRUE(CloseHandle(port));
   CU_ASSERT_EQUAL(mio__port_slots(port), 0); /* not a port any more */
 }

@@ -24,18 +24,29 @@ void test_os_assoc_1(void) {
 
 /** @verifies{OS-ASSOC-2} */
 void test_os_assoc_2(void) {
-  HANDLE file = support_file(1), plain = support_file(0);
-  HANDLE port = CreateIoCompletionPort(file, NULL, 0x5E, 0);
+  HANDLE a, b, plain = support_file(0);
+  support_pipe_pair(&a, &b);
+  HANDLE port = CreateIoCompletionPort(a, NULL, 0x5E, 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(port);
   support_track(port);
-  CU_ASSERT_PTR_NOT_EQUAL(port, file);
+  CU_ASSERT_PTR_NOT_EQUAL(port, a);
+  /* Associated: the file's I/O completes onto the new port, under the key. */
+  static OVERLAPPED r, w;
+  static char buf[4];
+  CU_ASSERT_TRUE(WriteFile(b, "as2", 3, NULL, &w) || GetLastError() == ERROR_IO_PENDING);
+  CU_ASSERT_TRUE(ReadFile(a, buf, sizeof buf, NULL, &r) || GetLastError() == ERROR_IO_PENDING);
   OVERLAPPED_ENTRY e;
   ULONG n = 0;
-  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 1, 2, NULL));
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, &e, 1, &n, 1000, FALSE));
   CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_EQUAL(e.lpCompletionKey, 0x5E);
+  CU_ASSERT_PTR_EQUAL(e.lpOverlapped, &r);
+  CU_ASSERT_EQUAL(e.dwNumberOfBytesTransferred, 3);
+  /* The association fails: NULL, and the port made for it is closed again. */
+  long open = support_open_handles();
   CU_ASSERT_PTR_NULL(CreateIoCompletionPort(plain, NULL, 0x5E, 0));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+  CU_ASSERT_EQUAL(support_open_handles(), open); /* -1 on Win32, which cannot tell */
 }
 
 /** @verifies{OS-ASSOC-3} */
@@ -65,10 +76,17 @@ void test_os_get_1(void) {
     CU_ASSERT_EQUAL(n, 77);
   }
   CU_ASSERT_EQUAL(e[0].lpCompletionKey, 0xCC); /* nothing written, nothing taken */
-  /* Any count from 1 up: a huge one takes the packet, which was still there. */
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 0x8000000u, &n, 0, FALSE));
+  /* Any count from 1 up: 1 takes one packet, a huge one the rest. */
+  CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, 3, NULL));
+  CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, 4, NULL));
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(n, 1);
-  CU_ASSERT_EQUAL(e[0].lpCompletionKey, 2);
+  CU_ASSERT_EQUAL(e[0].lpCompletionKey, 2); /* the packet a count of 0 did not take */
+  OVERLAPPED_ENTRY rest[2];
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, rest, 0x8000000u, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 2);
+  CU_ASSERT_EQUAL(rest[0].lpCompletionKey, 3);
+  CU_ASSERT_EQUAL(rest[1].lpCompletionKey, 4);
 }
 
 /** @verifies{OS-GET-2} */
