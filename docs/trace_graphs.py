@@ -53,7 +53,7 @@ def graph(rows, got):
     done = set()
     for r in rows:
         rid = r["req_id"]
-        lines.append(f'  "{rid}" [shape=box, style="rounded,filled", fillcolor="{FILL.get(r["evidence_kind"], "#ffffff")}", '
+        lines.append(f'  "{rid}" [shape=box, style="rounded,filled", fillcolor="{FILL.get(r["evidence_kind"].split(" + ")[0], "#ffffff")}", '
                      f'URL="\\ref {rid}", tooltip="{quote(r["evidence_kind"])}"];')
         for sym in [s for s in r["c_symbol"].split(";") if s]:
             if sym not in done:

@@ -177,11 +177,11 @@ uint32_t mio_completion_port_add_handle(const mio_completion_port *self, uintptr
  *
  * Safe to call from many threads at once, with posts in between (IOCP-CP-2):
  * the module keeps no state, and the OS makes the port handle shareable.
- * The length is clamped, not truncated, to a ULONG; the OS, not the
- * module, rejects a zero length.  The wait is never alertable.  Where mio
- * slices `&mut list[..removed]`, which panics if the OS claims more entries
- * than the list holds (Wine 8.0 does, for a zero length), the C function
- * returns 87 and reports none.
+ * The length is clamped, not truncated, to a ULONG; a zero length goes to
+ * the OS as mio passes it (the model refuses it with 87).  The wait is never
+ * alertable.  Where mio slices `&mut list[..removed]`, which panics if the OS
+ * claims more entries than the list holds (Wine 8.0 does, for a zero
+ * length), the C function returns 87 and reports none.
  *
  * @seed{Key Types/CompletionPort}
  * @mio{97,125}

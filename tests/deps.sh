@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs, on Debian or Ubuntu, what one make target needs and is missing.
+# Installs, on Debian 12 (the system it is tested on), what one make target
+# needs and is missing.
 # As root it runs apt-get; otherwise it names the exact command and fails,
 # and only if something the target needs is missing.
 # Usage: deps.sh TARGET   (build, conformance, docs, prove, upstream, bench, test)

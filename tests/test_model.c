@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -38,12 +39,29 @@ void test_os_file_1(void) {
   close(gone);
   CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(gone, FILE_FLAG_OVERLAPPED));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
-  int regular = open("/dev/null", O_RDWR);
-  CU_ASSERT_FATAL(regular >= 0);
-  CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(regular, FILE_FLAG_OVERLAPPED));
-  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
-  CU_ASSERT_NOT_EQUAL(fcntl(regular, F_GETFD), -1);
-  close(regular);
+  /* Neither a pipe nor a socket: a device, a regular file, an eventfd, a
+   * terminal are refused for overlapped I/O, and stay the caller's... */
+  int others[4] = {open("/dev/null", O_RDWR), open(".", O_RDONLY), eventfd(0, 0),
+                   open("/dev/ptmx", O_RDWR | O_NOCTTY)};
+  for (int i = 0; i < 4; i++) {
+    CU_ASSERT_FATAL(others[i] >= 0);
+    CU_ASSERT_PTR_NULL(iocp_model_handle_from_fd(others[i], FILE_FLAG_OVERLAPPED));
+    CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_PARAMETER);
+    CU_ASSERT_NOT_EQUAL(fcntl(others[i], F_GETFD), -1);
+    /* ...and accepted without it, as any descriptor is. */
+    HANDLE plain = iocp_model_handle_from_fd(others[i], 0);
+    CU_ASSERT_PTR_NOT_NULL(plain);
+    if (plain == NULL) close(others[i]);
+    CU_ASSERT_TRUE(plain == NULL || CloseHandle(plain));
+  }
+  /* A socket is accepted for overlapped I/O as a pipe is. */
+  int sv[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  for (int i = 0; i < 2; i++) {
+    HANDLE s = iocp_model_handle_from_fd(sv[i], FILE_FLAG_OVERLAPPED);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_TRUE(CloseHandle(s));
+  }
   /* Descriptor 0 is a descriptor like any other. */
   int saved = dup(0); /* -1 if the runner has no standard input: 0 is free then */
   close(0);
@@ -337,7 +355,7 @@ void test_os_file_5(void) {
   CU_ASSERT_EQUAL(c, 'k');
 }
 
-/** The tests of this file: suite "model". */
+/* Whether the time t is at or after the deadline. */
 static int not_before(const struct timespec *t, const struct timespec *deadline) {
   return t->tv_sec > deadline->tv_sec ||
          (t->tv_sec == deadline->tv_sec && t->tv_nsec >= deadline->tv_nsec);
@@ -457,6 +475,7 @@ void test_os_mem_1(void) {
   CU_ASSERT_EQUAL(mio__port_slots(port), 0); /* not a port any more */
 }
 
+/** The tests of this file: suite "model". */
 CU_TestInfo suite_model[] = {{"OS-FILE-1", test_os_file_1},
                              {"OS-FILE-2", test_os_file_2},
                              {"OS-FILE-3", test_os_file_3},

@@ -130,8 +130,6 @@ out:
  * @return The object with one more reference (give it back with
  *         mio__object_release()), or NULL with last error 6: the handle is
  *         bad, closed or of another kind.
- *
- * @satisfies{OS-HANDLE-3}
  */
 struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type) {
   struct mio__object *obj = NULL;
@@ -193,9 +191,7 @@ void mio__object_release(struct mio__object *obj) {
  * broken pipe (file.c).
  * @satisfies{OS-HANDLE-1}
  * @satisfies{OS-HANDLE-2}
- * @satisfies{OS-HANDLE-4}
  * @satisfies{OS-CLOSE-1}
- * @satisfies{OS-IO-4}
  * @satisfies{IOCP-GM-10}
  *
  * @mio{20,22}

@@ -191,9 +191,8 @@ void mio__io_drop(struct mio__io_link *link);
  * Done once, when an overlapped handle is made, because adding takes kernel
  * memory and may fail: a request, once bytes have moved, must not.
  * @param link The file.
- * @param fd Its descriptor.
- * @return 0; or, with no reference taken, 87 for a descriptor that cannot be
- *         watched (a regular file) and 1450 when out of memory.
+ * @param fd Its descriptor: a pipe or a socket.
+ * @return 0; or 1450, with no reference taken, when out of memory.
  */
 DWORD mio__io_add(struct mio__io_link *link, int fd);
 

@@ -135,6 +135,8 @@ DWORD mio__io_hold(void) {
   return error;
 }
 
+/** The last file handle closed takes the thread and its descriptors with it.
+ *  @satisfies{OS-HANDLE-4} */
 void mio__io_drop(struct mio__io_link *link) {
   pthread_mutex_lock(&io.life);
   assert(io.users > 0);
@@ -170,8 +172,8 @@ void mio__io_flush(void) {
 DWORD mio__io_add(struct mio__io_link *link, int fd) {
   struct epoll_event ev = {.events = EPOLLET, .data.ptr = link};
   if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) return ERROR_NO_SYSTEM_RESOURCES;
-  if (epoll_ctl(io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) /* EPERM: a descriptor epoll cannot watch */
-    return errno == EPERM || errno == EBADF ? ERROR_INVALID_PARAMETER : ERROR_NO_SYSTEM_RESOURCES;
+  if (epoll_ctl(io.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) /* a pipe or a socket: out of memory */
+    return ERROR_NO_SYSTEM_RESOURCES;
   mio__object_retain(link->obj);
   return 0;
 }

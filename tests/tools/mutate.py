@@ -23,7 +23,10 @@ unlock of a mutex nobody holds, a data race) even when no test loses by it:
 A mutation's name ends in "#k" when the line has several of the same kind:
 the kth from the left.  A survivor listed in the equivalents file
 (`file | line text | mutation | why`) is equivalent: no test can tell it from the original; it is reported apart and
-left out of the score, killed / (killed + survived).  A listed mutant that did
+left out of the score, killed / (killed + survived).  The strict score leaves
+out only the listed survivors whose reason is of the class equivalent or
+unreachable; those of another class (a race window, time or memory only, ...)
+count as survivors in it.  A listed mutant that did
 not survive is judged again, up to RERUNS more times, before its entry is
 called stale: a kill in one run and not the next is a test that depends on the
 machine, not a change of the code; the report shows each run's verdict, the
@@ -247,6 +250,20 @@ def verdict(r):
     return r["result"]
 
 
+# The classes a listed survivor's reason may start with ("class: why").  Only
+# the first two say no test can tell the mutant apart; the strict score counts
+# every other listed survivor as a survivor.
+CLASSES = ("equivalent", "unreachable", "race window", "signal window", "time only",
+           "memory only", "unspecified")
+STRICT_LEFT_OUT = ("equivalent", "unreachable")
+
+
+def reason_class(why):
+    """The class a reason names; a reason without one is an equivalence argument."""
+    head = why.split(":", 1)[0].strip()
+    return head if head in CLASSES else "equivalent"
+
+
 def load_equivalents(path):
     if not path or not os.path.exists(path):
         return {}
@@ -258,6 +275,9 @@ def main():
     ap.add_argument("files", nargs="+")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--floor", type=float, default=95.0)
+    ap.add_argument("--strict-floor", type=float, default=90.0,
+                    help="the floor of the strict score, which leaves out only equivalent and "
+                         "unreachable survivors")
     ap.add_argument("--equivalents", default=os.path.join(ROOT, "tests", "mutation_equivalent.txt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "mutation"))
     ap.add_argument("--survivors", help="an earlier report.json: judge its survivors only")
@@ -337,18 +357,21 @@ def main():
             r["result"] = "killed"
     report = ["# Mutation testing", "", f"Files: {', '.join(args.files)}.  Operators and method: "
               "`tests/tools/mutate.py`.", "",
-              "| file | mutants | killed | survived | equivalent | stillborn | score |",
-              "|---|---|---|---|---|---|---|"]
+              "| file | mutants | killed | survived | listed | stillborn | score | strict score |",
+              "|---|---|---|---|---|---|---|---|"]
     for path in args.files:
         rs = [r for r in results if r["file"] == path]
         count = {k: sum(r["result"] == k for r in rs)
                  for k in ("killed", "survived", "equivalent", "stillborn")}
         live = count["killed"] + count["survived"]
         score = 100.0 * count["killed"] / live if live else 100.0
-        summary[path] = dict(count, mutants=len(rs), score=round(score, 1))
+        excused = sum(r["result"] == "equivalent" and reason_class(r["why"]) not in STRICT_LEFT_OUT
+                      for r in rs)
+        strict = 100.0 * count["killed"] / (live + excused) if live + excused else 100.0
+        summary[path] = dict(count, mutants=len(rs), score=round(score, 1), strict=round(strict, 1))
         report.append(f"| {path} | {len(rs)} | {count['killed']} | {count['survived']} | "
-                      f"{count['equivalent']} | {count['stillborn']} | {score:.1f}% |")
-        if score < args.floor:
+                      f"{count['equivalent']} | {count['stillborn']} | {score:.1f}% | {strict:.1f}% |")
+        if score < args.floor or strict < args.strict_floor:
             failed = True
     report += ["", "## Survivors", ""]
     report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`"
@@ -356,7 +379,7 @@ def main():
     classes = {}
     for r in results:
         if r["result"] == "equivalent":
-            key = (r["file"], r["why"].split(":")[0] if ":" in r["why"][:20] else "equivalent")
+            key = (r["file"], reason_class(r["why"]))
             classes[key] = classes.get(key, 0) + 1
     report += ["", "## Listed survivors by class, per file", ""]
     report += [f"- {f}: {c}: {n}" for (f, c), n in sorted(classes.items())] or ["(none)"]
@@ -391,7 +414,9 @@ def main():
             if (r["file"], r["text"], r["mutation"]) == k and r.get("verdicts"):
                 print("  " + "; ".join(r["verdicts"]) + "\n  last output:\n" +
                       r.get("output", "").strip(), file=sys.stderr)
-    print(f"mutate: report in {os.path.relpath(args.out, ROOT)}/report.md; floor {args.floor:g}%: "
+    print(f"mutate: report in {os.path.relpath(args.out, ROOT)}/report.md; floors {args.floor:g}% "
+          f"and {args.strict_floor:g}% strict (listed survivors of a class other than "
+          f"{' or '.join(STRICT_LEFT_OUT)} count as survivors): "
           f"{'FAILED' if failed else 'OK'}")
     sys.exit(1 if failed else 0)
 

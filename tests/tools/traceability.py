@@ -99,7 +99,13 @@ def read_spec(root, problems):
             rid, where = m.group(1), f"{rel(path, root)}:{i + 1}"
             s = SENTENCE.match(lines[i + 1]) if i + 1 < len(lines) else None
             a = ATTRS.match(lines[i + 2]) if i + 2 < len(lines) else None
-            e = EVIDENCE.match(lines[i + 3]) if i + 3 < len(lines) else None
+            # One evidence line, or one per clause when the clauses rest on different kinds.
+            evidence = []
+            for line in lines[i + 3:]:
+                e = EVIDENCE.match(line)
+                if not e:
+                    break
+                evidence.append((e.group(1), e.group(2)))
             if not s or s.group(1) != rid or not a:
                 problems.add(where, rid, "anchor not followed by '**ID** sentence' and the attribute line")
                 continue
@@ -113,9 +119,12 @@ def read_spec(root, problems):
                 "req_id": rid, "kind": a.group(1), "seed_section": a.group(2),
                 "mio_lines": f"L{first}-{last}" if a.group(3) else "—", "first": first, "last": last,
                 "rust_item": a.group(5) or "—", "spec_location": where, "text": s.group(2),
-                "evidence_kind": e.group(1) if e else "", "evidence": e.group(2) if e else "",
+                "evidence_kind": " + ".join(k for k, _ in evidence),
+                "evidence": " | ".join(t for _, t in evidence),
                 "impl": [], "tests": [], "proof": []}
-            check_evidence(root, reqs[rid], path.endswith("os.md"), problems)
+            for kind, text in evidence or [("", "")]:
+                check_evidence(root, dict(reqs[rid], evidence_kind=kind, evidence=text),
+                               path.endswith("os.md"), problems)
     return reqs
 
 
@@ -408,7 +417,7 @@ def main():
             print(f"trace: {p}", file=sys.stderr)
         print(f"trace: FAILED with {len(problems.items)} problem(s); {summary}", file=sys.stderr)
         return 1
-    evidence = ", ".join(f"{sum(1 for r in reqs.values() if r['evidence_kind'] == k)} {k}"
+    evidence = ", ".join(f"{sum(1 for r in reqs.values() if k in r['evidence_kind'].split(' + '))} {k}"
                          for k in EVIDENCE_KINDS)
     proved = sum(1 for r in reqs.values() if any(p.startswith("proved") for p in r["proof"]))
     assumed = sum(1 for r in reqs.values() if any(p.startswith("assumed") for p in r["proof"]))
