@@ -291,12 +291,17 @@ def main():
         if not ok:
             sys.exit("mutate: the unmutated tree does not build:\n" + log)
     start = time.time()
-    if run_suite(works[0], 600) is not True:
-        sys.exit("mutate: the suite fails on the unmutated code; fix that first")
+    passed, output = run_suite(works[0], 600)
+    if passed is not True:
+        sys.exit(f"mutate: the suite fails on the unmutated code; fix that first:\n{output}")
     timeout = max(8.0, 4 * (time.time() - start))
     for build in BUILDS:  # a sanitizer stage that fails on the original would kill every survivor
-        if build != "plain" and run_suite(works[0], timeout * SLOWER[build], build) is not True:
-            sys.exit(f"mutate: the suite fails on the unmutated code under {build}; fix that first")
+        if build == "plain":
+            continue
+        passed, output = run_suite(works[0], timeout * SLOWER[build], build)
+        if passed is not True:
+            sys.exit(f"mutate: the suite fails on the unmutated code under {build}; fix that first:"
+                     f"\n{output}")
     equivalents = load_equivalents(args.equivalents)
 
     jobs = []
