@@ -70,6 +70,13 @@ static struct mio__file *file_get(HANDLE handle) {
   return (struct mio__file *)mio__handle_get(handle, MIO__FILE);
 }
 
+/* Overlapped I/O is modelled on pipes and sockets only: what the I/O thread
+ * can wait on and what a Windows pipe does. */
+static int pipe_or_socket(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 /**
  * @brief Model extension: gives a file descriptor a HANDLE.
  *
@@ -90,13 +97,6 @@ static struct mio__file *file_get(HANDLE handle) {
  * @satisfies{OS-FILE-3}
  * @satisfies{OS-FAULT-1}
  */
-/* Overlapped I/O is modelled on pipes and sockets only: what the I/O thread
- * can wait on and what a Windows pipe does. */
-static int pipe_or_socket(int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-}
-
 HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   if (fd < 0 || (flags & ~FILE_FLAG_OVERLAPPED) != 0 ||
       ((flags & FILE_FLAG_OVERLAPPED) && !pipe_or_socket(fd))) {
@@ -139,11 +139,8 @@ static size_t queue_length(const struct queue *q) {
   return n;
 }
 
-/**
- * Requests already pending, reads and writes, complete onto the port too, so
- * each gets its packet reserved now.
- * @satisfies{OS-ASSOC-4}
- */
+/* Requests already pending, reads and writes, complete onto the port too, so
+ * each gets its packet reserved now (OS-ASSOC-4, marked on CreateIoCompletionPort). */
 DWORD mio__file_associate(HANDLE handle, struct mio__object *port, ULONG_PTR key) {
   struct mio__file *file = file_get(handle);
   if (file == NULL) return ERROR_INVALID_HANDLE;
@@ -182,13 +179,12 @@ static ssize_t write_quietly(int fd, const char *buf, size_t len) {
   return r;
 }
 
-/**
+/*
  * A zero-byte read: 1 if data is waiting, 0 if none yet (it pends until some
  * arrives), -EPIPE at end of file.  Windows completes it at once while data
  * remains and fails it with 109 once the pipe is broken and drained; a pipe
- * whose writer closed shows a hang-up, a socket's peer readable end of file.
- * @satisfies{OS-IO-8}
- * @satisfies{OS-IO-11}
+ * whose writer closed shows a hang-up, a socket's peer readable end of file
+ * (OS-IO-8, OS-IO-11: ReadFile's marks, as Doxygen shows no static function).
  */
 static ssize_t probe(int fd) {
   struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -310,13 +306,12 @@ static void wait_ready(int fd, int writing) {
   }
 }
 
-/**
+/*
  * A synchronous transfer: on a handle opened without FILE_FLAG_OVERLAPPED, or
  * with a NULL OVERLAPPED (then it waits for the request, as kernelbase does,
  * and queues no packet: there is no OVERLAPPED to report, OS-IO-10).  The
  * call counts as a user of the descriptor, so closing the handle meanwhile
- * defers closing the descriptor (release_fd) until the call returns.
- * @satisfies{OS-FILE-2}
+ * defers closing the descriptor (release_fd) until the call returns (OS-FILE-2).
  */
 static BOOL transfer_sync(struct mio__file *file, int writing, char *buf, DWORD len,
                           LPDWORD out) {
@@ -375,11 +370,10 @@ static DWORD start(struct mio__file *file, int writing, char *buf, DWORD len, LP
   return ERROR_IO_PENDING;
 }
 
-/**
+/*
  * ReadFile and WriteFile: the argument checks, then a synchronous or an
  * overlapped transfer.  A write that succeeded returns only once the other
- * end's pending reads it satisfied have queued their packets.
- * @satisfies{OS-IO-9}
+ * end's pending reads it satisfied have queued their packets (OS-IO-9).
  */
 static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD out,
                     LPOVERLAPPED ov) {
@@ -418,6 +412,9 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-6}
+ * @satisfies{OS-IO-8}
+ * @satisfies{OS-IO-11}
+ * @satisfies{OS-FILE-2}
  */
 BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
               LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
@@ -440,7 +437,9 @@ BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
  * @satisfies{OS-IO-2}
  * @satisfies{OS-IO-3}
  * @satisfies{OS-IO-7}
+ * @satisfies{OS-IO-9}
  * @satisfies{OS-IO-10}
+ * @satisfies{OS-FILE-2}
  */
 BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped) {
@@ -449,13 +448,12 @@ BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                  lpNumberOfBytesWritten, lpOverlapped);
 }
 
-/**
+/*
  * Closing completes every waiting request at once, as a broken pipe, the way
  * a Windows pipe completes them when its handle is closed, and, by the time
  * it returns, those of the other end, which sees the close.  A call still
  * using the descriptor keeps it open; a socket is shut down, so that such a
- * call ends and the other end sees the close now.
- * @satisfies{OS-IO-4}
+ * call ends and the other end sees the close now (OS-IO-4).
  */
 static void file_close(struct mio__object *obj) {
   struct mio__file *file = (struct mio__file *)obj;

@@ -192,6 +192,8 @@ void mio__object_release(struct mio__object *obj) {
  * @satisfies{OS-HANDLE-1}
  * @satisfies{OS-HANDLE-2}
  * @satisfies{OS-CLOSE-1}
+ * @satisfies{OS-HANDLE-4}
+ * @satisfies{OS-IO-4}
  * @satisfies{IOCP-GM-10}
  *
  * @mio{20,22}

@@ -135,8 +135,8 @@ DWORD mio__io_hold(void) {
   return error;
 }
 
-/** The last file handle closed takes the thread and its descriptors with it.
- *  @satisfies{OS-HANDLE-4} */
+/* The last file handle closed takes the thread and its descriptors with it
+ * (OS-HANDLE-4, marked on CloseHandle). */
 void mio__io_drop(struct mio__io_link *link) {
   pthread_mutex_lock(&io.life);
   assert(io.users > 0);

@@ -152,6 +152,7 @@ static HANDLE port_create(void) {
  * @satisfies{OS-ASSOC-1}
  * @satisfies{OS-ASSOC-2}
  * @satisfies{OS-ASSOC-3}
+ * @satisfies{OS-ASSOC-4}
  * @satisfies{OS-FAULT-1}
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
