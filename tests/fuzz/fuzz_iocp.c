@@ -327,28 +327,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return 0;
 }
 #else
-/* Replays one input file; 0 if it matched the reference, 1 if not, 2 if unreadable. */
-static int replay(const char *name) {
-  static uint8_t data[2 * MAX_STEPS];
-  FILE *f = fopen(name, "rb");
-  if (f == NULL) {
-    fprintf(stderr, "fuzz: cannot open %s\n", name);
-    return 2;
-  }
-  size_t size = fread(data, 1, sizeof data, f);
-  fclose(f);
-  s.name = name;
-  if (s.trace != NULL) fprintf(s.trace, "# %s\n", name);
-  return run_sequence(data, size);
-}
+#include "sequence_files.h"
 
 /**
  * @brief Replays each input file, printing its trace with --trace.
- *
- * With no FILE, the names come from standard input, one per line, so that no
- * command line grows with the corpus (Windows caps one at 32,767 characters).
  * @param argc Argument count.
- * @param argv `[--trace] [FILE...]`
+ * @param argv `[--trace] [FILE...]`; with no FILE, the names on standard input.
  * @return 0 if every input matched the reference, 1 if not, 2 for a file that
  *         cannot be read or no input at all.
  */
@@ -358,19 +342,19 @@ int main(int argc, char **argv) {
     s.trace = stdout;
     first = 2;
   }
-  for (int i = first; i < argc && failed < 2; i++, inputs++) failed |= replay(argv[i]);
-  char name[4096];
-  while (first >= argc && failed < 2 && fgets(name, sizeof name, stdin) != NULL) {
-    name[strcspn(name, "\r\n")] = '\0';
-    if (name[0] == '\0') continue;
-    failed |= replay(name);
-    inputs++;
+  static uint8_t data[2 * MAX_STEPS];
+  char line[4096];
+  size_t size = 0;
+  int next = first;
+  for (; (s.name = sequence_next(argc, argv, first, &next, line, sizeof line)); inputs++) {
+    if (sequence_read(s.name, data, sizeof data, &size) != 0) return 2;
+    if (s.trace != NULL) fprintf(s.trace, "# %s\n", s.name);
+    failed |= run_sequence(data, size);
   }
   if (inputs == 0) {
     fprintf(stderr, "usage: %s [--trace] [FILE...]  (no FILE: names on standard input)\n", argv[0]);
     return 2;
   }
-  if (failed >= 2) return 2;
   printf("fuzz: %d inputs replayed, %s\n", inputs, failed ? "MISMATCH" : "all match the reference");
   return failed;
 }

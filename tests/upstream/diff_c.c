@@ -38,6 +38,7 @@
 
 #include "mio_iocp.h"
 #include "pipe_pair.h"
+#include "../fuzz/sequence_files.h"
 
 enum { PORTS = 2, ENDS = 4, MAX_STEPS = 128 };
 
@@ -258,21 +259,6 @@ static void durations(uint64_t seed, uint64_t count) {
   }
 }
 
-/* Prints the trace of one sequence file; 0, or 2 when it cannot be read. */
-static int trace_file(const char *name) {
-  static uint8_t data[2 * MAX_STEPS];
-  FILE *f = fopen(name, "rb");
-  if (f == NULL) {
-    fprintf(stderr, "diff_c: cannot open %s\n", name);
-    return 2;
-  }
-  size_t size = fread(data, 1, sizeof data, f);
-  fclose(f);
-  printf("# %s\n", name);
-  run(data, size);
-  return 0;
-}
-
 /**
  * @brief Runs each sequence file, or the durations.
  *
@@ -287,12 +273,14 @@ int main(int argc, char **argv) {
     durations(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
     return 0;
   }
-  for (int i = 1; i < argc; i++)
-    if (trace_file(argv[i]) != 0) return 2;
-  char name[4096];
-  while (argc == 1 && fgets(name, sizeof name, stdin) != NULL) {
-    name[strcspn(name, "\r\n")] = '\0';
-    if (name[0] != '\0' && trace_file(name) != 0) return 2;
+  static uint8_t data[2 * MAX_STEPS];
+  char line[4096];
+  size_t size = 0;
+  const char *name;
+  for (int next = 1; (name = sequence_next(argc, argv, 1, &next, line, sizeof line));) {
+    if (sequence_read(name, data, sizeof data, &size) != 0) return 2;
+    printf("# %s\n", name);
+    run(data, size);
   }
   return 0;
 }
