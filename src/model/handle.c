@@ -191,8 +191,8 @@ void mio__object_release(struct mio__object *obj) {
  * broken pipe (file.c).
  * @satisfies{OS-HANDLE-1}
  * @satisfies{OS-HANDLE-2}
- * @satisfies{OS-CLOSE-1}
  * @satisfies{OS-HANDLE-4}
+ * @satisfies{OS-CLOSE-1}
  * @satisfies{OS-IO-4}
  * @satisfies{IOCP-GM-10}
  *
