@@ -38,7 +38,7 @@
 
 #include "mio_iocp.h"
 #include "pipe_pair.h"
-#include "../fuzz/sequence_files.h"
+#include "fuzz/sequence_files.h"
 
 enum { PORTS = 2, ENDS = 4, MAX_STEPS = 128 };
 
