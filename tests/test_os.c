@@ -144,14 +144,36 @@ struct waiter {
   OVERLAPPED_ENTRY e[4];
   ULONG n;
   BOOL ok;
-  atomic_int finished;
+  atomic_int started, finished;
 };
 
 static void *wait_for_packets(void *arg) {
   struct waiter *w = arg;
+  atomic_store(&w->started, 1);
   w->ok = GetQueuedCompletionStatusEx(w->port, w->e, w->count, &w->n, INFINITE, FALSE);
   atomic_store(&w->finished, 1);
   return NULL;
+}
+
+/* Starts a waiter and returns once `blocked` threads, this one the last,
+ * wait on the port.  The pause where threads cannot be counted (Win32) then starts
+ * when the thread is a call away from blocking, not when it is created. */
+static support_thread *start_blocked(struct waiter *w, unsigned blocked) {
+  support_thread *t = support_thread_start(wait_for_packets, w);
+  for (int ms = 0; !atomic_load(&w->started); ms++) {
+    CU_ASSERT_FATAL(ms < 30000);
+    support_sleep_ms(1);
+  }
+  support_await_blocked(blocked);
+  return t;
+}
+
+/* Returns once `n` of the two waiters have finished. */
+static void await_finished(struct waiter *a, struct waiter *b, int n) {
+  for (int ms = 0; atomic_load(&a->finished) + atomic_load(&b->finished) < n; ms++) {
+    CU_ASSERT_FATAL(ms < 30000);
+    support_sleep_ms(1);
+  }
 }
 
 /** @verifies{OS-GET-5} */
@@ -189,11 +211,10 @@ void test_os_wait_1(void) {
   HANDLE port = new_port();
   x = (struct waiter){.port = port, .count = 1};
   y = (struct waiter){.port = port, .count = 1};
-  support_thread *tx = support_thread_start(wait_for_packets, &x);
-  support_await_blocked(1);
-  support_thread *ty = support_thread_start(wait_for_packets, &y);
-  support_await_blocked(2); /* x blocked first, y last */
+  support_thread *tx = start_blocked(&x, 1);
+  support_thread *ty = start_blocked(&y, 2); /* x blocked first, y last */
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
+  await_finished(&x, &y, 1); /* the released caller took it: the next is the other's */
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 4, NULL));
   support_thread_join(tx);
   support_thread_join(ty);
@@ -212,14 +233,10 @@ void test_os_wait_2(void) {
   HANDLE port = new_port();
   a = (struct waiter){.port = port, .count = 1};
   b = (struct waiter){.port = port, .count = 1};
-  support_thread *ta = support_thread_start(wait_for_packets, &a);
-  support_thread *tb = support_thread_start(wait_for_packets, &b);
-  support_await_blocked(2);
+  support_thread *ta = start_blocked(&a, 1);
+  support_thread *tb = start_blocked(&b, 2);
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 1, NULL));
-  for (int ms = 0; atomic_load(&a.finished) + atomic_load(&b.finished) == 0; ms++) {
-    CU_ASSERT_FATAL(ms < 30000);
-    support_sleep_ms(1);
-  }
+  await_finished(&a, &b, 1);
   support_sleep_ms(100); /* time for a wrong second wake-up to show; none may */
   CU_ASSERT_EQUAL(atomic_load(&a.finished) + atomic_load(&b.finished), 1);
   /* The second packet is an I/O completion, under key 2: it wakes the other caller too. */
