@@ -91,7 +91,7 @@ void support_await_blocked(unsigned n) {
     iocp_model_stats_t stats;
     iocp_model_stats(&stats);
     if (stats.threads_blocked >= n) return;
-    CU_ASSERT_FATAL(ms < 30000); /* the watchdog's 60 s would name no cause */
+    CU_ASSERT_FATAL(ms < 30000); /* fail with the cause, long before the watchdog */
     support_sleep_ms(1);
   }
 }
