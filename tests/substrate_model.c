@@ -60,6 +60,14 @@ int support_fail_allocation(unsigned nth) {
 
 void support_disarm_faults(void) {
   for (int f = 0; f < IOCP_MODEL_FAULT_KINDS; f++) iocp_model_inject_fault((iocp_model_fault)f, 0);
+  for (int w = 0; w < IOCP_MODEL_WINDOWS; w++) iocp_model_on_window((iocp_model_window)w, NULL, NULL);
+}
+
+int support_on_window(support_window window, void (*fn)(void *), void *arg) {
+  static const iocp_model_window model[] = {[SUPPORT_WINDOW_PORT_LOOKUP] = IOCP_MODEL_WINDOW_PORT_LOOKUP,
+                                            [SUPPORT_WINDOW_WOKEN] = IOCP_MODEL_WINDOW_WOKEN};
+  iocp_model_on_window(model[window], fn, arg);
+  return 1;
 }
 
 int support_inject_overcount(void) {

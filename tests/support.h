@@ -184,7 +184,23 @@ int support_os_pipe(HANDLE *reader, HANDLE *writer);
  */
 int support_inject_overcount(void);
 
-/** @brief Disarms every injected fault of the substrate (set-up and tear-down call it). */
+/** The model's race windows (iocp_model_on_window()), named for both substrates. */
+typedef enum {
+  SUPPORT_WINDOW_PORT_LOOKUP, /**< A port's handle found, its lock not yet taken. */
+  SUPPORT_WINDOW_WOKEN,       /**< A waiter handed a packet and woken, the lock not yet retaken. */
+} support_window;
+
+/**
+ * @brief Runs @p fn(@p arg) once, in the next thread that reaches @p window:
+ *        the other side of a race, on demand.
+ * @param window Where.
+ * @param fn What the other thread would do there.
+ * @param arg Its argument.
+ * @return 1 if the substrate has such windows (the model), else 0.
+ */
+int support_on_window(support_window window, void (*fn)(void *), void *arg);
+
+/** @brief Disarms every injected fault and window of the substrate (set-up and tear-down call it). */
 void support_disarm_faults(void);
 
 /**

@@ -85,12 +85,28 @@ struct blocked_read {
   BOOL ok;
   DWORD done;
   char buf[8];
+  atomic_int finished;
 };
 
 static void *read_blocking(void *arg) {
   struct blocked_read *r = arg;
   r->ok = ReadFile(r->h, r->buf, sizeof r->buf, &r->done, NULL);
+  atomic_store(&r->finished, 1);
   return NULL;
+}
+
+static void close_file(void *handle) { CU_ASSERT_TRUE(CloseHandle((HANDLE)handle)); }
+
+/* A read on `h` whose handle is closed between its lookup and its start:
+ * 6, nothing moved or reported. */
+static void read_closed_at_start(HANDLE h, LPOVERLAPPED ov) {
+  char buf[2];
+  DWORD done = 7;
+  iocp_model_on_window(IOCP_MODEL_WINDOW_FILE_LOOKUP, close_file, h);
+  SetLastError(0);
+  CU_ASSERT_FALSE(ReadFile(h, buf, sizeof buf, &done, ov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_EQUAL(done, 7);
 }
 
 /** @verifies{OS-FILE-2} */
@@ -102,11 +118,15 @@ void test_os_file_2(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(r.h);
   support_thread *t = support_thread_start(read_blocking, &r);
   support_await_blocked(1); /* inside ReadFile, blocked on the empty pipe */
-  CU_ASSERT_TRUE(CloseHandle(r.h));
-  CU_ASSERT_NOT_EQUAL(fcntl(fds[0], F_GETFD), -1); /* still the call's: not closed, */
+  read_closed_at_start(r.h, NULL); /* a second call, whose lookup the close follows */
+  CU_ASSERT_NOT_EQUAL(fcntl(fds[0], F_GETFD), -1); /* still the first call's: not closed, */
   CU_ASSERT_EQUAL_FATAL(pipe(other), 0);
   CU_ASSERT(other[0] != fds[0] && other[1] != fds[0]); /* so not reused */
   CU_ASSERT_EQUAL(write(fds[1], "ok", 2), 2);
+  for (int ms = 0; !atomic_load(&r.finished); ms++) {
+    CU_ASSERT_FATAL(ms < 10000); /* the second call left the file locked */
+    support_sleep_ms(1);
+  }
   support_thread_join(t);
   CU_ASSERT_TRUE(r.ok); /* the call finished on its own file */
   CU_ASSERT_EQUAL(r.done, 2);
@@ -114,6 +134,23 @@ void test_os_file_2(void) {
   close(fds[1]);
   close(other[0]);
   close(other[1]);
+  /* An overlapped request in the same place: 6, and no packet. */
+  int sv[2];
+  CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  CU_ASSERT_EQUAL_FATAL(write(sv[1], "ab", 2), 2);
+  HANDLE h = iocp_model_handle_from_fd(sv[0], FILE_FLAG_OVERLAPPED);
+  HANDLE port = CreateIoCompletionPort(h, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  static OVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  read_closed_at_start(h, &ov);
+  CU_ASSERT_EQUAL(fcntl(sv[0], F_GETFD), -1);
+  OVERLAPPED_ENTRY e;
+  ULONG n = 0;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  CU_ASSERT_TRUE(CloseHandle(port));
+  close(sv[1]);
 }
 
 /** @verifies{OS-FILE-3} */
@@ -401,6 +438,95 @@ void test_os_time_1(void) {
   CU_ASSERT_TRUE(CloseHandle(port));
 }
 
+static size_t reserved_of(HANDLE port) {
+  size_t reserved = 0;
+  mio__port_slots(port, &reserved);
+  return reserved;
+}
+
+/* A dequeue that leaves a ring of 1024 one-eighth used moves it to the
+ * smallest power of two with room for twice its packets; one packet more
+ * and it stays. */
+static void ring_shrinks_at_an_eighth(HANDLE port) {
+  static OVERLAPPED_ENTRY e[600];
+  ULONG n = 0;
+  for (ULONG_PTR i = 0; i < 600; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
+  CU_ASSERT_EQUAL_FATAL(mio__port_slots(port, NULL), 1024);
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 471, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 1024); /* 129 held: more than an eighth */
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 256); /* 128: room for 256 */
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 600, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 128);
+  CU_ASSERT_EQUAL(e[0].lpCompletionKey, 472);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
+}
+
+/* The other side of a race: the port closed after a request reserved its slot. */
+static void close_port(void *port) { CU_ASSERT_TRUE(CloseHandle((HANDLE)port)); }
+
+/* A slot is reserved for each request pending on an associated handle, no
+ * more, and is given back when the request completes or fails at once. */
+static void reservations_follow_requests(void) {
+  static OVERLAPPED ov[3], wov;
+  static char buf[3];
+  OVERLAPPED_ENTRY e[64];
+  ULONG n = 0;
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0), a, b, r, w;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  support_pipe_pair(&a, &b);
+  for (int i = 0; i < 3; i++) { /* pending before the association */
+    memset(&ov[i], 0, sizeof ov[i]);
+    CU_ASSERT_FALSE(ReadFile(a, &buf[i], 1, NULL, &ov[i]));
+  }
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(b, port, 1, 0), port); /* nothing pending */
+  CU_ASSERT_EQUAL(reserved_of(port), 0);
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(a, port, 2, 0), port);
+  CU_ASSERT_EQUAL(reserved_of(port), 3);
+  CU_ASSERT_TRUE(WriteFile(b, "xyz", 3, NULL, &wov)); /* b's own packet, then a's three */
+  for (ULONG got = 0; got < 4; got += n)
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 1000, FALSE));
+  CU_ASSERT_EQUAL(reserved_of(port), 0);
+  /* Growth exactly when the packets held and reserved would not fit: 63
+   * packets and one pending read fit in 64 slots; a failed growth reserves
+   * nothing. */
+  for (ULONG_PTR i = 0; i < 63; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 0, i, NULL));
+  CU_ASSERT_FALSE(ReadFile(a, &buf[0], 1, NULL, &ov[0]));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
+  CU_ASSERT_EQUAL(reserved_of(port), 1);
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, 1); /* the ring's growth */
+  CU_ASSERT_FALSE(ReadFile(a, &buf[1], 1, NULL, &ov[1]));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_SYSTEM_RESOURCES);
+  CU_ASSERT_EQUAL(reserved_of(port), 1);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
+  /* A write that fails at once (the reader is gone) gives its slot back. */
+  CU_ASSERT_TRUE_FATAL(support_os_pipe(&r, &w));
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(w, port, 3, 0), port);
+  CU_ASSERT_TRUE(support_close_handle(r));
+  memset(&wov, 0, sizeof wov);
+  CU_ASSERT_FALSE(WriteFile(w, "x", 1, NULL, &wov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
+  CU_ASSERT_EQUAL(reserved_of(port), 1);
+  /* So does one whose port is closed after the reservation: the closed
+   * port's memory, reused by the next port, has no slot reserved. */
+  support_untrack(port);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_RESERVED, close_port, port);
+  memset(&wov, 0, sizeof wov);
+  CU_ASSERT_FALSE(WriteFile(w, "x", 1, NULL, &wov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);
+  CU_ASSERT_TRUE(support_close_handle(w));
+  CU_ASSERT_TRUE(support_close_handle(a));
+  CU_ASSERT_TRUE(support_close_handle(b));
+  iocp_model_stats_t stats;
+  iocp_model_stats(&stats);
+  CU_ASSERT_EQUAL(stats.io_threads, 0); /* no file left: the port's memory is free */
+  HANDLE next = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(next);
+  CU_ASSERT_EQUAL(reserved_of(next), 0);
+  CU_ASSERT_TRUE(CloseHandle(next));
+}
+
 /** @verifies{OS-MEM-1} */
 void test_os_mem_1(void) {
   enum { PACKETS = 100000, LEFT = 10 };
@@ -408,7 +534,7 @@ void test_os_mem_1(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(port);
   for (ULONG_PTR i = 0; i < PACKETS; i++)
     CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
-  CU_ASSERT(mio__port_slots(port) >= PACKETS);
+  CU_ASSERT(mio__port_slots(port, NULL) >= PACKETS);
   OVERLAPPED_ENTRY e[64];
   size_t held = PACKETS, bad = 0;
   while (held > LEFT) {
@@ -416,14 +542,14 @@ void test_os_mem_1(void) {
     CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, want, &n, 0, FALSE));
     for (ULONG i = 0; i < n; i++) bad += e[i].lpCompletionKey != PACKETS - held + i;
     held -= n;
-    size_t slots = mio__port_slots(port);
+    size_t slots = mio__port_slots(port, NULL);
     if (slots > 64 && slots >= 8 * held) {
       CU_FAIL("more room than 8 times the packets held");
       break;
     }
   }
   CU_ASSERT_EQUAL(bad, 0); /* moved to smaller rings in order, none lost */
-  CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
   /* One dequeue that leaves 10 of 1000: the ring shrinks by several halvings
    * at once, to 64 and no further. */
   static OVERLAPPED_ENTRY many[1000];
@@ -433,9 +559,10 @@ void test_os_mem_1(void) {
   for (ULONG_PTR i = 0; i < 1000; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
   CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 990, &n, 0, FALSE));
   CU_ASSERT_EQUAL(n, 990);
-  CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
   CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 1000, &n, 0, FALSE)); /* the 10 left */
   CU_ASSERT_EQUAL_FATAL(n, LEFT);
+  ring_shrinks_at_an_eighth(port);
   /* Slots reserved for pending reads count as used: draining posted packets
    * never shrinks the ring below them, and every read still completes. */
   enum { READS = 200, POSTS = 1000 };
@@ -452,7 +579,7 @@ void test_os_mem_1(void) {
   for (ULONG_PTR i = 0; i < POSTS; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
   for (size_t held = POSTS; held > 0; held -= n) {
     CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 0, FALSE));
-    CU_ASSERT_FATAL(mio__port_slots(port) >= held - n + READS);
+    CU_ASSERT_FATAL(mio__port_slots(port, NULL) >= held - n + READS);
   }
   static char data[READS];
   DWORD written = 0;
@@ -468,11 +595,12 @@ void test_os_mem_1(void) {
     completed += n;
   }
   CU_ASSERT_EQUAL(completed, READS);
-  CU_ASSERT_EQUAL(mio__port_slots(port), 64);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
   CU_ASSERT_TRUE(support_close_handle(a));
   CU_ASSERT_TRUE(support_close_handle(b));
   CU_ASSERT_TRUE(CloseHandle(port));
-  CU_ASSERT_EQUAL(mio__port_slots(port), 0); /* not a port any more */
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 0); /* not a port any more */
+  reservations_follow_requests();
 }
 
 /** The tests of this file: suite "model". */

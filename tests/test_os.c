@@ -255,6 +255,8 @@ void test_os_wait_2(void) {
   CU_ASSERT_EQUAL(a.e[0].lpCompletionKey + b.e[0].lpCompletionKey, 3);
 }
 
+static void close_port(void *port) { CU_ASSERT_TRUE(CloseHandle((HANDLE)port)); }
+
 /** @verifies{OS-CLOSE-1} */
 void test_os_close_1(void) {
   long discarded = support_packets_discarded();
@@ -280,6 +282,24 @@ void test_os_close_1(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
   CU_ASSERT_FALSE(PostQueuedCompletionStatus(port, 0, 0, NULL));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  /* A packet already handed to a waiter is not taken back: closed between
+   * the hand-off and the waiter's return, the port still gives it to the
+   * waiter (the model only: the window is its own). */
+  static struct waiter w;
+  HANDLE other = new_port();
+  if (support_on_window(SUPPORT_WINDOW_WOKEN, close_port, other)) {
+    support_untrack(other);
+    w = (struct waiter){.port = other, .count = 4};
+    support_thread *t = start_blocked(&w, 1);
+    CU_ASSERT_TRUE(PostQueuedCompletionStatus(other, 5, 9, NULL));
+    support_thread_join(t);
+    CU_ASSERT_TRUE(w.ok);
+    CU_ASSERT_EQUAL(w.n, 1);
+    CU_ASSERT_EQUAL(w.e[0].lpCompletionKey, 9);
+    CU_ASSERT_EQUAL(w.e[0].dwNumberOfBytesTransferred, 5);
+    CU_ASSERT_FALSE(PostQueuedCompletionStatus(other, 0, 0, NULL)); /* and it is closed */
+    CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  }
 }
 
 /** @verifies{OS-HANDLE-1} */
@@ -293,6 +313,30 @@ void test_os_handle_1(void) {
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
   CU_ASSERT_FALSE(CloseHandle(NULL));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+/* The other side of a race: the handle closed, and a new port made in the
+ * same memory, between a call's lookup of the handle and its lock. */
+struct reopen {
+  HANDLE old, fresh;
+};
+
+static void close_and_reopen(void *arg) {
+  struct reopen *r = arg;
+  CU_ASSERT_TRUE(CloseHandle(r->old));
+  r->fresh = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+}
+
+struct post_try {
+  HANDLE port;
+  atomic_int done;
+};
+
+static void *post_once(void *arg) {
+  struct post_try *p = arg;
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(p->port, 0, 0, NULL));
+  atomic_store(&p->done, 1);
+  return NULL;
 }
 
 /** @verifies{OS-HANDLE-2} */
@@ -335,6 +379,30 @@ void test_os_handle_2(void) {
   }
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT); /* still open, still empty */
+  /* Closed, and a new port made in its memory, between the lookup and the
+   * lock: the late call still fails with 6, reaches nothing, and leaves the
+   * new port's lock free (a second thread posts to it within 10 s). */
+  static struct reopen r;
+  r = (struct reopen){.old = new_port()};
+  support_untrack(r.old);
+  CU_ASSERT_FATAL(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_and_reopen, &r));
+  SetLastError(0);
+  CU_ASSERT_FALSE(PostQueuedCompletionStatus(r.old, 0, 0, NULL));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r.fresh);
+  static struct post_try p;
+  p = (struct post_try){.port = r.fresh};
+  support_thread *t = support_thread_start(post_once, &p);
+  for (int ms = 0; !atomic_load(&p.done); ms++) {
+    CU_ASSERT_FATAL(ms < 10000); /* left open, its lock held: nothing can close it */
+    support_sleep_ms(1);
+  }
+  support_thread_join(t);
+  support_track(r.fresh);
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(r.fresh, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 1); /* the post above, and nothing from the late call */
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(r.fresh, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
   /* With every slot in use, the slot just past the last one, whose part of
    * the table does not exist yet. */
   long room = support_table_slots() - support_open_handles();

@@ -365,6 +365,8 @@ static void fault_reads_and_writes(void) {
   CU_ASSERT_EQUAL(mio_completion_port_close(&io.port), 0);
 }
 
+static void set_flag(void *flag) { *(int *)flag = 1; }
+
 /** @verifies{OS-FAULT-1} */
 void test_os_fault_1(void) {
   unsigned injected_before = stats().faults_injected;
@@ -373,13 +375,18 @@ void test_os_fault_1(void) {
   fault_files();
   fault_association();
   fault_reads_and_writes();
-  /* The seam itself: an unknown kind arms nothing, a NULL output is ignored. */
+  /* The seams themselves: an unknown kind or window arms nothing, a NULL
+   * output is ignored. */
   unsigned before = stats().faults_injected;
   iocp_model_inject_fault(IOCP_MODEL_FAULT_KINDS, 1);
+  static int window_ran;
+  iocp_model_on_window(IOCP_MODEL_WINDOWS, set_flag, &window_ran);
   mio_completion_port port;
   CU_ASSERT_EQUAL(mio_completion_port_new(0, &port), 0);
+  CU_ASSERT_EQUAL(mio_completion_port_post(&port, mio_completion_status_new(0, 0, NULL)), 0);
   CU_ASSERT_EQUAL(mio_completion_port_close(&port), 0);
   CU_ASSERT_EQUAL(stats().faults_injected, before);
+  CU_ASSERT_EQUAL(window_ran, 0);
   iocp_model_stats(NULL);
   iocp_model_stats_t end = stats();
   printf("\n  fault injection: %u sites reached, %u faults injected in %u failing runs\n",

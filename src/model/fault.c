@@ -1,6 +1,6 @@
 /**
  * @file fault.c
- * @brief The model's fault injection for tests, its allocator, and its figures.
+ * @brief The model's fault injection and race windows for tests, its allocator, and its figures.
  *
  * Windows takes ports and packets from the kernel pool and fails with
  * ERROR_NO_SYSTEM_RESOURCES when the pool is exhausted; the model also needs
@@ -20,7 +20,7 @@
 #define MAX_SITES 64
 
 static atomic_uint countdown[IOCP_MODEL_FAULT_KINDS]; /* 0: disarmed; n: the n-th attempt fails */
-static atomic_uint ever_armed; /* until a test arms a fault, a check is this one load */
+atomic_uint mio__armed; /**< Nonzero once a test has armed a fault or a window. */
 
 static struct {
   pthread_mutex_t lock;
@@ -30,7 +30,7 @@ static struct {
 
 void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
   if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS) {
-    if (nth != 0) atomic_store_explicit(&ever_armed, 1, memory_order_relaxed);
+    if (nth != 0) atomic_store_explicit(&mio__armed, 1, memory_order_relaxed);
     atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
   }
 }
@@ -72,7 +72,7 @@ static int count_down(iocp_model_fault kind, const char *site) {
  */
 int mio__fault_at(iocp_model_fault fault, const char *site) {
   assert((unsigned)fault < IOCP_MODEL_FAULT_RESOURCE);
-  if (!atomic_load_explicit(&ever_armed, memory_order_relaxed)) return 0;
+  if (!atomic_load_explicit(&mio__armed, memory_order_relaxed)) return 0;
   int fail = count_down(fault, site);
   if (fault != IOCP_MODEL_FAULT_OVERCOUNT) fail |= count_down(IOCP_MODEL_FAULT_RESOURCE, site);
   return fail;
@@ -87,6 +87,38 @@ void mio__fault_stats(unsigned *sites, unsigned *injected) {
   *sites = reached.sites;
   *injected = reached.injected;
   pthread_mutex_unlock(&reached.lock);
+}
+
+/* The code armed at each window; taken under window_lock by the first thread there. */
+static pthread_mutex_t window_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  void (*fn)(void *);
+  void *arg;
+} armed_window[IOCP_MODEL_WINDOWS];
+
+void iocp_model_on_window(iocp_model_window window, void (*fn)(void *), void *arg) {
+  if ((unsigned)window >= IOCP_MODEL_WINDOWS) return;
+  pthread_mutex_lock(&window_lock);
+  armed_window[window].fn = fn;
+  armed_window[window].arg = arg;
+  pthread_mutex_unlock(&window_lock);
+  if (fn != NULL) atomic_store_explicit(&mio__armed, 1, memory_order_relaxed);
+}
+
+/**
+ * @brief Runs, once, what iocp_model_on_window() armed at @p window.
+ *
+ * The calls that reach a window hold no lock of the model there, so the
+ * armed code can make any call the other thread of the race would make.
+ * @param window The window reached.
+ */
+void mio__window_at(iocp_model_window window) {
+  pthread_mutex_lock(&window_lock);
+  void (*fn)(void *) = armed_window[window].fn;
+  void *arg = armed_window[window].arg;
+  armed_window[window].fn = NULL;
+  pthread_mutex_unlock(&window_lock);
+  if (fn != NULL) fn(arg);
 }
 
 /* Threads waiting inside a model call; tests wait for them instead of sleeping. */

@@ -348,6 +348,7 @@ static DWORD start(struct mio__file *file, int writing, char *buf, DWORD len, LP
   struct queue *q = writing ? &file->writes : &file->reads;
   if (file->closed) return ERROR_INVALID_HANDLE;
   if (file->port != NULL && !mio__port_reserve(file->port, 1)) return ERROR_NO_SYSTEM_RESOURCES;
+  if (file->port != NULL) mio__window(IOCP_MODEL_WINDOW_RESERVED);
   struct request *r = mio__malloc(sizeof *r);
   ssize_t n = r == NULL || q->head != NULL ? 0 : transfer(file->fd, writing, buf, len);
   DWORD done = n > 0 ? moved(len, n) : 0;
@@ -379,6 +380,7 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
                     LPOVERLAPPED ov) {
   struct mio__file *file = file_get(handle);
   if (file == NULL) return FALSE;
+  mio__window(IOCP_MODEL_WINDOW_FILE_LOOKUP);
   BOOL ok;
   if (buf == NULL && len > 0) {
     ok = mio__fail(ERROR_INVALID_PARAMETER);

@@ -72,6 +72,18 @@ int mio__fault_at(iocp_model_fault fault, const char *site);
 /** mio__fault_at() for the caller's own site. */
 #define mio__fault(fault) mio__fault_at((fault), MIO__SITE)
 
+/** Set once a test has armed a fault or a window: until then a check is this one load. */
+extern atomic_uint mio__armed;
+
+/* Runs the code a test armed at `window`, if any.  Documented in fault.c. */
+void mio__window_at(iocp_model_window window);
+
+/** A window of iocp_model_on_window(): one relaxed load while no test armed one. */
+#define mio__window(window)                                                 \
+  do {                                                                      \
+    if (atomic_load_explicit(&mio__armed, memory_order_relaxed)) mio__window_at(window); \
+  } while (0)
+
 /**
  * @brief malloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
  * @param size Bytes.
@@ -107,8 +119,8 @@ unsigned mio__io_running(void);
 /* Moves a time on CLOCK_MONOTONIC ms milliseconds later (port.c). */
 void mio__deadline_add(struct timespec *t, DWORD ms);
 
-/* The packets a port has room for, for tests (port.c). */
-size_t mio__port_slots(HANDLE handle);
+/* The packets a port has room for and the slots it keeps reserved, for tests (port.c). */
+size_t mio__port_slots(HANDLE handle, size_t *reserved);
 
 /**
  * @brief Packets discarded by closed ports, for iocp_model_stats().

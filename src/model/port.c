@@ -78,6 +78,7 @@ static void port_destroy(struct mio__object *obj);
 static struct mio__port *port_lock(HANDLE handle) {
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
   if (port == NULL) return NULL;
+  mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
   pthread_mutex_lock(&port->lock);
   if (port->handle != handle) { /* NULL once closed; peek refused a NULL handle */
     pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
@@ -199,8 +200,8 @@ static int ring_grow(struct mio__port *port) {
 }
 
 /* Gives memory back once no more than an eighth of the ring is used: moves
- * the packets to the smallest power of two, at least RING_MIN, of which they
- * fill more than a quarter.  Moving only at an eighth keeps the copying to a
+ * the packets to the smallest power of two, at least RING_MIN, with room for
+ * twice as many (OS-MEM-1).  Moving only at an eighth keeps the copying to a
  * sixth of the packets a drain takes out.  If the allocation fails, the ring
  * stays as it is: nothing is lost, and the next dequeue tries again. */
 static void ring_shrink(struct mio__port *port) {
@@ -392,6 +393,7 @@ static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   int timed_out = 0;
   while (!timed_out && !atomic_load_explicit(&w.woken, memory_order_acquire))
     timed_out = futex_wait(&w.woken, ms == INFINITE ? NULL : &deadline) == ETIMEDOUT;
+  if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
   pthread_mutex_lock(&port->lock);
   mio__blocked_add(-1);
   if (!w.done) { /* timed out, still on the stack: this port's lock was the right one */
@@ -404,7 +406,7 @@ static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   *error = w.error;
   if (w.error != 0) return 0;
   entry_write(&entries[0], &w.packet);
-  if (port->handle != handle) return 1; /* closed, maybe reused, since the hand-off */
+  if (port->handle != handle) return 1; /* closed since the hand-off: still ours (OS-CLOSE-1) */
   return 1 + ring_take(port, entries + 1, count - 1);
 }
 
@@ -476,11 +478,15 @@ static void port_close(struct mio__object *obj) {
 /**
  * @brief The packets a port has room for, for tests of OS-MEM-1.
  * @param handle A port's handle.
+ * @param reserved Receives the slots reserved for pending I/O (0 for a
+ *        handle that is not an open port); may be NULL.
  * @return Ring slots, or 0 for a handle that is not an open port.
  */
-size_t mio__port_slots(HANDLE handle) {
+size_t mio__port_slots(HANDLE handle, size_t *reserved) {
+  if (reserved != NULL) *reserved = 0;
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return 0;
+  if (reserved != NULL) *reserved = port->reserved;
   size_t cap = port->cap;
   pthread_mutex_unlock(&port->lock);
   return cap;

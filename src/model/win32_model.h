@@ -194,6 +194,35 @@ typedef enum {
  */
 MIO_EXTERN void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth);
 
+/** Where iocp_model_on_window() can run a test's code: the gaps between two
+ *  steps of a call where another thread's call could fall. */
+typedef enum {
+  /** A port's handle was found in the handle table, its lock not yet taken. */
+  IOCP_MODEL_WINDOW_PORT_LOOKUP,
+  /** A waiter was handed a packet and woken, the port's lock not yet retaken. */
+  IOCP_MODEL_WINDOW_WOKEN,
+  /** ReadFile or WriteFile found its file handle, the file's lock not yet taken. */
+  IOCP_MODEL_WINDOW_FILE_LOOKUP,
+  /** An overlapped request reserved its packet's slot, the transfer not yet tried. */
+  IOCP_MODEL_WINDOW_RESERVED,
+  IOCP_MODEL_WINDOWS /**< How many windows there are. */
+} iocp_model_window;
+
+/**
+ * @brief Model extension for tests: runs @p fn(@p arg) once, in the next
+ *        thread that reaches @p window.
+ *
+ * A race that another thread wins only by chance (a close between a lookup
+ * and a lock) happens on demand: @p fn is the other thread's call.  It runs
+ * with no lock of the model held, except at IOCP_MODEL_WINDOW_RESERVED, where
+ * the file's lock is held (a port may be closed there, the file may not).
+ * A second arming before the first ran replaces it; a NULL @p fn disarms.
+ * @param window Where to run it.
+ * @param fn The code to run.
+ * @param arg Its argument.
+ */
+MIO_EXTERN void iocp_model_on_window(iocp_model_window window, void (*fn)(void *), void *arg);
+
 /** What the model holds and what fault injection reached: iocp_model_stats(). */
 typedef struct {
   unsigned handles_open; /**< Handles not yet closed: ports and files. */

@@ -54,6 +54,11 @@ int support_fail_allocation(unsigned nth) {
 
 void support_disarm_faults(void) {}
 
+int support_on_window(support_window window, void (*fn)(void *), void *arg) {
+  (void)window, (void)fn, (void)arg;
+  return 0;
+}
+
 int support_inject_overcount(void) { return 0; }
 
 long support_open_handles(void) { return -1; }
