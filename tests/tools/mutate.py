@@ -42,6 +42,7 @@ names no surviving mutant (it is stale).
 """
 import argparse
 import concurrent.futures
+import glob
 import json
 import os
 import re
@@ -132,6 +133,11 @@ def build_tree(work):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d),
                         ignore=shutil.ignore_patterns("tools", "spin", "win32"))
     shutil.copy(os.path.join(ROOT, "Makefile"), work)
+    for mk in glob.glob(os.path.join(ROOT, "tests", "**", "*.mk"), recursive=True) + \
+            glob.glob(os.path.join(ROOT, "docs", "*.mk")):  # the fragments the Makefile includes
+        dest = os.path.join(work, os.path.relpath(mk, ROOT))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copy(mk, dest)
     for build in BUILDS:
         ok, log = make(work, build)
         if not ok:
