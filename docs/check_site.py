@@ -1,33 +1,31 @@
 #!/usr/bin/env python3
 """Checks the generated site the way a reader sees it, in headless Chromium.
 
-Opens every HTML page of the site in one Chromium (driven over the DevTools
-protocol on a pipe, no network), and fails if any internal link is broken: a
-link to a file that does not exist, or to an anchor that the target page does
-not have.  Checks that the matrix page names every requirement ID of
+Opens every HTML page of the site in one Chromium, driven by Selenium through
+Debian's chromedriver (no network), and fails if any internal link is broken:
+a link to a file that does not exist, or to an anchor that the target page
+does not have.  Checks that the matrix page names every requirement ID of
 traceability.csv, and the two-click rule: for every invariant, two clicks
 from index.html reach the definition of each C symbol that implements it
 (a function's with its code shown) and its test with its body shown; and,
 when make docs found mio's source, that every walkthrough section shows its
-Rust; and that the matrix fits a 1280 px window.  Saves
-screenshots of the main page, the matrix, the
-walkthrough and one function page.
-Usage: check_site.py HTML_DIR SHOT_DIR.  Python 3 standard library only.
+Rust; and that the matrix fits a 1280 px window.  Saves screenshots of the
+main page, the matrix, the walkthrough and one function page.
+Usage: check_site.py HTML_DIR SHOT_DIR.  Debian's python3 with
+python3-selenium and chromium-driver.
 """
-import base64
 import csv
+import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import urllib.parse
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--remote-debugging-pipe", "--window-size=1280,900"]
-COLLECT = """JSON.stringify({
+                  "--window-size=1280,900"]
+COLLECT = """return JSON.stringify({
   ids: Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name),
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
   text: document.body ? document.body.innerText : '',
@@ -41,87 +39,25 @@ SHOTS = [("main", "index.html", None), ("matrix", "traceability.html", None),
          ("diagram", "why.html", None),
          ("function", "iocp_8c.html", "mio_completion_port_get_many")]
 # True if the page's content fits the 1280 px window: no sideways scrolling.
-FITS = """(() => { const c = document.getElementById('doc-content') || document.documentElement;
-  return c.scrollWidth <= c.clientWidth + 1; })()"""
+FITS = """const c = document.getElementById('doc-content') || document.documentElement;
+  return c.scrollWidth <= c.clientWidth + 1;"""
 # Scrolls to the detailed documentation of the function named %s.
-SCROLL_TO = """(() => {
-  const link = Array.from(document.querySelectorAll('a[href*="#"]'))
+SCROLL_TO = """const link = Array.from(document.querySelectorAll('a[href*="#"]'))
     .find(a => a.textContent.trim() === '%s');
   const target = link && document.getElementById(link.hash.slice(1));
   if (target) target.scrollIntoView();
-  return !!target; })()"""
+  return !!target;"""
 
 
-class Browser:
-    """A Chromium speaking the DevTools protocol over fds 3 (in) and 4 (out)."""
-
-    def __init__(self, exe):
-        self.profile = tempfile.mkdtemp(prefix="check-site-")
-        to_chrome_r, self.to_chrome = os.pipe()
-        self.from_chrome, from_chrome_w = os.pipe()
-        def pipe_fds():  # the child's fds 3 and 4, inheritable, whatever their numbers were
-            high_in, high_out = os.dup2(to_chrome_r, 100), os.dup2(from_chrome_w, 101)
-            os.dup2(high_in, 3)
-            os.dup2(high_out, 4)
-
-        self.proc = subprocess.Popen(
-            [exe, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            close_fds=False, preexec_fn=pipe_fds,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self.buffer, self.next_id = b"", 0
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self.call("Page.enable", session=True)
-
-    def send(self, method, session, params):
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params}
-        if session:
-            msg["sessionId"] = self.session
-        os.write(self.to_chrome, json.dumps(msg).encode() + b"\0")
-        return self.next_id
-
-    def receive(self):
-        while b"\0" not in self.buffer:
-            chunk = os.read(self.from_chrome, 1 << 20)
-            if not chunk:
-                raise RuntimeError("Chromium closed the DevTools pipe")
-            self.buffer += chunk
-        raw, self.buffer = self.buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(self, method, session=False, **params):
-        wanted = self.send(method, session, params)
-        while True:
-            msg = self.receive()
-            if msg.get("id") == wanted:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg["result"]
-
-    def open(self, url):
-        wanted = self.send("Page.navigate", True, {"url": url})
-        loaded = answered = False
-        while not (loaded and answered):
-            msg = self.receive()
-            answered = answered or msg.get("id") == wanted
-            loaded = loaded or msg.get("method") == "Page.loadEventFired"
-
-    def evaluate(self, expression):
-        return self.call("Runtime.evaluate", session=True, expression=expression,
-                         returnByValue=True)["result"]["value"]
-
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", session=True, format="png")["data"]
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(data))
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
-        shutil.rmtree(self.profile, ignore_errors=True)
+def browser(chromium, driver):
+    """A headless Chromium under Selenium, through the chromedriver at `driver`."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(executable_path=driver), options=options)
 
 
 def targets(seen, html_dir, page):
@@ -181,28 +117,33 @@ def rust_in_walkthrough(seen, html_dir):
 
 def main(html_dir, shot_dir):
     html_dir = os.path.abspath(html_dir)
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        sys.exit("check-docs: chromium not found (Debian package chromium)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        sys.exit("check-docs: chromium or chromedriver not found (Debian packages chromium, "
+                 "chromium-driver)")
+    if importlib.util.find_spec("selenium") is None:
+        sys.exit(f"check-docs: {sys.executable} has no selenium (Debian package python3-selenium, "
+                 "for /usr/bin/python3)")
     os.makedirs(shot_dir, exist_ok=True)
     pages = sorted(f for f in os.listdir(html_dir) if f.endswith(".html"))
-    browser = Browser(exe)
+    chrome = browser(chromium, driver)
     wide = []  # pages that scroll sideways at 1280 px
     try:
         seen = {}
         for page in pages:
-            browser.open(f"file://{html_dir}/{page}")
-            seen[page] = json.loads(browser.evaluate(COLLECT))
+            chrome.get(f"file://{html_dir}/{page}")
+            seen[page] = json.loads(chrome.execute_script(COLLECT))
         for name, page, function in SHOTS:
-            browser.open(f"file://{html_dir}/{page}")
-            if function is not None and not browser.evaluate(SCROLL_TO % function):
+            chrome.get(f"file://{html_dir}/{page}")
+            if function is not None and not chrome.execute_script(SCROLL_TO % function):
                 print(f"check-docs: {page}: no documentation of {function}", file=sys.stderr)
                 return 1
-            browser.screenshot(os.path.join(shot_dir, f"{name}.png"))
-            if name == "matrix" and not browser.evaluate(FITS):
+            chrome.save_screenshot(os.path.join(shot_dir, f"{name}.png"))
+            if name == "matrix" and not chrome.execute_script(FITS):
                 wide.append(page)
     finally:
-        browser.close()
+        chrome.quit()
 
     problems, checked = [f"{p}: wider than the 1280 px window (it scrolls sideways)" for p in wide], 0
     for page, found in seen.items():

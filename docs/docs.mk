@@ -23,8 +23,11 @@ $(DOCS_GEN)/traceability.md: traceability.csv docs/matrix.py $(wildcard $(BUILD)
 	@mkdir -p $(dir $@)
 	$(PYTHON) docs/matrix.py traceability.csv $@ $(BUILD)/trace-status.txt
 
+# Debian's python3, by path: its python3-selenium drives Chromium through
+# chromium-driver (another python3 first on PATH may not have Selenium).
+SITE_PYTHON := /usr/bin/python3
 check-docs: docs ## every page of the site opened in headless Chromium and checked
-	$(PYTHON) docs/check_site.py $(DOCS_OUT)/html $(DOCS_OUT)/screenshots
+	$(SITE_PYTHON) docs/check_site.py $(DOCS_OUT)/html $(DOCS_OUT)/screenshots
 
 # The public API's man pages (the function and type pages and the files they
 # point to) and the HTML site.

@@ -11,7 +11,8 @@
 #   bench        make bench: the build set, valgrind (callgrind), gnuplot, Python
 #   upstream     make diff-upstream: the Win32 side, plus Debian's rustc and its
 #                x86_64-pc-windows-gnu standard library
-#   test         everything make test runs, Chromium and the analysers included
+#   test         everything make test runs, Chromium (driven by Selenium) and the
+#                analysers included
 set -eu
 
 target=${1:-test}
@@ -63,6 +64,8 @@ case $target in
   test)
     build; win32; docs; prove; upstream
     need chromium    command -v chromium
+    need chromium-driver command -v chromedriver
+    need python3-selenium /usr/bin/python3 -c 'import selenium'
     need clang       command -v clang
     need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
     need valgrind    command -v valgrind
