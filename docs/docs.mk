@@ -10,6 +10,7 @@ docs: $(DOCS_GEN)/traceability.md ## the Doxygen site and man pages in build/doc
 	@sh tests/deps.sh docs
 	@src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE) 2>/dev/null || true); \
 	  $(PYTHON) docs/upstream_snippets.py --mio-src "$$src" $(DOCS_GEN)/iocp.rs.txt
+	$(PYTHON) docs/c_snippets.py $(DOCS_GEN)
 	$(PYTHON) docs/spec_pages.py traceability.csv $(DOCS_GEN)/spec
 	$(PYTHON) docs/trace_graphs.py traceability.csv $(DOCS_GEN)/trace_graphs.md \
 	  $(BUILD)/report/conformance.json

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes build/docs/gen/iocp.rs.txt: the upstream Rust lines the docs quote.
 
-Every range the docs cite, the walkthrough's section headings (`## L97-125:`)
-and the @mio{first,last} marks of the C sources, becomes one Doxygen snippet
+Every range the docs cite, the walkthrough's section headings (`## L97-125:`),
+the @mio{first,last} marks of the model and the `iocp.rs L<first>-<last>.`
+that opens each function of src/iocp.c, becomes one Doxygen snippet
 named `rust-L<first>-<last>`, taken from a located mio 1.1.0 whose iocp.rs has
 the SHA-256 recorded in spec/README.md (the check verify-upstream makes).
 Without a source, or with another file, each snippet says how to get one and
@@ -32,8 +33,10 @@ def ranges():
         if m:
             found.add((int(m.group(1)), int(m.group(2))))
     for path in glob.glob(os.path.join(ROOT, "src", "**", "*.[ch]"), recursive=True):
-        for m in re.finditer(r"@mio\{(\d+),(\d+)\}", open(path, encoding="utf-8").read()):
-            found.add((int(m.group(1)), int(m.group(2))))
+        for m in re.finditer(r"@mio\{(\d+),(\d+)\}|iocp\.rs L(\d+)-(\d+)\. \*/",
+                             open(path, encoding="utf-8").read()):
+            first, last = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            found.add((int(first), int(last)))
     return sorted(found)
 
 

@@ -385,7 +385,7 @@ static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
 
   struct timespec deadline;
   if (ms != INFINITE) {
-    clock_gettime(CLOCK_MONOTONIC, &deadline); /* OS-TIME-1: "on the model's monotonic clock" */
+    clock_gettime(CLOCK_MONOTONIC, &deadline); /* the model's monotonic clock (OS-TIME-1) */
     mio__deadline_add(&deadline, ms);
   }
   mio__blocked_add(1); /* linked: a post now hands its packet to this waiter */

@@ -112,7 +112,32 @@ class TraceCheck(unittest.TestCase):
 
     def test_requirement_without_implementation(self):
         self.fx.edit("src/a.c", " * @satisfies{IOCP-A-1}\n", "")
-        self.assertFails("spec/a.md:3: IOCP-A-1: invariant requirement has no @satisfies")
+        self.assertFails("spec/a.md:3: IOCP-A-1: invariant requirement has no implementation")
+
+    def test_statement_mark_is_an_implementation(self):
+        self.fx.edit("src/a.c", " * @satisfies{IOCP-A-1}\n", "")
+        self.fx.edit("src/a.c", "  return 0;", "  return 0; /* IOCP-A-1 */")
+        self.fx.run("--write")
+        self.assertEqual(self.fx.run().returncode, 0)
+        row = [l for l in open(os.path.join(self.fx.root, "traceability.csv")) if l.startswith("IOCP-A-1,")]
+        self.assertIn(",a,src/a.c:5,", row[0])
+
+    def test_statement_mark_alone_marks_the_line_below(self):
+        self.fx.edit("src/a.c", " * @satisfies{IOCP-A-1}\n", "")
+        self.fx.edit("src/a.c", "  return 0;", "  /* IOCP-A-1: the value\n   * IOCP-A-2 */\n\n  return 0;")
+        self.fx.run("--write")
+        rows = {l.split(",")[0]: l for l in open(os.path.join(self.fx.root, "traceability.csv"))}
+        self.assertIn(",a,src/a.c:8,", rows["IOCP-A-1"])
+        self.assertIn(",a;a,src/a.c:8;src/a.c:4-9,", rows["IOCP-A-2"])
+
+    def test_statement_mark_naming_an_unknown_id(self):
+        self.fx.edit("src/a.c", "  return 0;", "  return 0; /* IOCP-A-8 */")
+        self.assertFails("src/a.c:6: IOCP-A-8: a requirement mark names an unknown ID (in a)")
+
+    def test_statement_mark_outside_a_function(self):
+        self.fx.edit("src/a.c", "/**\n", "static const int k = 1; /* IOCP-A-1 */\n/**\n", )
+        self.fx.edit("src/a.c", "int a(void) {\n  return 0;\n}\n", "")
+        self.assertFails("src/a.c:1: IOCP-A-1: a requirement mark outside any function")
 
     def test_invariant_without_test(self):
         self.fx.edit("tests/t.c", '{"IOCP-A-1", test_a_1}, ', "")

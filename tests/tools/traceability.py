@@ -59,6 +59,12 @@ SEED_NAME = re.compile(r"`(\w+)")
 RUST_FN = re.compile(r"\bfn (\w+)")
 PLAIN_COMMENT = re.compile(r"^\s*/\*[^*].*\*/\s*$")  # e.g. a snippet marker
 SATISFIES = re.compile(r"@satisfies\{([^}]*)\}")
+# A statement's requirement mark, SQLite's way: a comment that starts with IDs,
+# `/* IOCP-GM-13 */` after the statement or on the line above it, which may
+# go on to a second line (` * IOCP-CP-2 */`) or to a colon and a note.
+MARK_ID = r"(?:IOCP|OS)-[A-Z]+-\d+"
+STATEMENT_MARK = re.compile(r"/\*\s*(" + MARK_ID + r"(?:[ ,]+" + MARK_ID + r")*)\s*(?:\*/|:|$)")
+MARK_MORE = re.compile(r"^\s*\*\s*(" + MARK_ID + r"(?:[ ,]+" + MARK_ID + r")*)\s*\*/")
 VERIFIES = re.compile(r"@verifies\{([^}]*)\}")
 REGISTERED = re.compile(r'\{"([^"]+)",\s*(\w+)\}')
 SUITE_ARRAY = re.compile(r"^CU_TestInfo suite_(\w+)\[\]")
@@ -247,7 +253,58 @@ def annotated(path, pattern):
         i += 1
 
 
+def functions(lines):
+    """(name, first, last) of each function definition, 0-based lines."""
+    found = []
+    for i, text in enumerate(lines):
+        if text[:1].isalpha() and not text.startswith(("typedef", "struct", "static const", "#")):
+            head = ""
+            for j in range(i, min(i + 6, len(lines))):
+                head += lines[j]
+                if "{" in lines[j] or ";" in lines[j]:
+                    break
+            m = FUNC_NAME.search(head.split("{")[0])
+            if "{" in head and ";" not in head.split("{")[0] and m:
+                found.append((m.group(1), i, block_end(lines, i)))
+    return found
+
+
+def statement_marks(path):
+    """Yield (ids, symbol, line) for each statement mark of a C file: the
+    statement is the mark's own line, or the next code line for a mark that
+    stands alone; the symbol is the function around it, or the next one."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    defs = functions(lines)
+    for i, text in enumerate(lines):
+        m = STATEMENT_MARK.search(text)
+        if not m or text.lstrip().startswith(("/**", "*")):
+            continue
+        ids = re.findall(MARK_ID, m.group(1))
+        at = i
+        if text.lstrip().startswith("/*"):  # alone: it marks the next code line
+            while at < len(lines) and "*/" not in lines[at]:
+                more = MARK_MORE.match(lines[at + 1]) if at + 1 < len(lines) else None
+                ids += re.findall(MARK_ID, more.group(1)) if more else []
+                at += 1
+            at += 1
+            while at < len(lines) and (not lines[at].strip() or lines[at].lstrip().startswith("/*")):
+                at += 1
+        around = [d for d in defs if d[1] <= at <= d[2]] or [d for d in defs if d[1] > at][:1]
+        yield ids, around[0][0] if around else None, at
+
+
 def read_code(root, reqs, problems):
+    for path in files_under(root, "src", (".c",)):
+        for ids, symbol, line in statement_marks(path):
+            where = f"{rel(path, root)}:{line + 1}"
+            if symbol is None:
+                problems.add(where, ids[0], "a requirement mark outside any function")
+                continue
+            for rid in ids:
+                if rid not in reqs:
+                    problems.add(where, rid, f"a requirement mark names an unknown ID (in {symbol})")
+                elif (symbol, where) not in reqs[rid]["impl"]:
+                    reqs[rid]["impl"].append((symbol, where))
     for path in files_under(root, "src", (".c", ".h")):
         for ids, d, line in annotated(path, SATISFIES):
             where = f"{rel(path, root)}:{line + 1}"
@@ -331,7 +388,7 @@ def check_coverage(reqs, problems):
     for rid, r in reqs.items():
         where, kind = r["spec_location"], r["kind"]
         if kind != "not code" and not r["impl"]:
-            problems.add(where, rid, f"{kind} requirement has no @satisfies implementation")
+            problems.add(where, rid, f"{kind} requirement has no implementation (no statement mark, no @satisfies)")
         if kind == "not code" and r["impl"]:
             problems.add(where, rid, "a 'not code' requirement has an implementation")
         if kind == "invariant" and not r["tests"]:
