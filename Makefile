@@ -32,12 +32,12 @@ LDLIBS_TEST = -lcunit -pthread
 
 MODULE_SRC := src/iocp.c src/version.c
 MODEL_SRC  := src/model/fault.c src/model/file.c src/model/handle.c src/model/io.c src/model/port.c
-SUITE_SRC  := tests/runner.c tests/support.c tests/test_status.c tests/test_port.c \
-              tests/test_get_many.c tests/test_post.c tests/test_duration.c tests/test_crate.c \
-              tests/test_os.c tests/test_io.c tests/test_threads.c tests/test_version.c
+SUITE_SRC  := tests/suite/runner.c tests/suite/support.c tests/suite/test_status.c tests/suite/test_port.c \
+              tests/suite/test_get_many.c tests/suite/test_post.c tests/suite/test_duration.c tests/suite/test_crate.c \
+              tests/suite/test_os.c tests/suite/test_io.c tests/suite/test_threads.c tests/suite/test_version.c
 LIB_SRC  := $(MODULE_SRC) $(MODEL_SRC)
-TEST_SRC := $(SUITE_SRC) tests/substrate_model.c tests/test_model.c tests/test_resources.c
-HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/support.h
+TEST_SRC := $(SUITE_SRC) tests/suite/substrate_model.c tests/suite/test_model.c tests/suite/test_resources.c
+HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h src/model/internal.h tests/suite/support.h
 
 # The version, read from the one place it is written (src/mio_iocp.h).
 version_part = $(shell sed -n 's/^\#define MIO_IOCP_VERSION_$(1) \([0-9]*\).*/\1/p' src/mio_iocp.h)
@@ -71,7 +71,7 @@ include tests/win32/wine.mk tests/tools/checks.mk tests/fuzz/fuzz.mk tests/scena
 DEPS ?= test
 # DEPS=build|conformance|docs|prove|upstream|bench|test
 deps: ## install (as root) or name the packages DEPS needs
-	@sh tests/deps.sh $(DEPS)
+	@sh tests/tools/deps.sh $(DEPS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -93,7 +93,7 @@ check: $(RUNNER) ## run the conformance suite (TEST=IOCP-DM-3 runs one test or s
 # The suite on both substrates, then mio's own iocp.rs beside the module, then
 # the report of each requirement.
 conformance: ## main job: packages, build, the suite on both substrates, a line per requirement
-	@sh tests/deps.sh conformance
+	@sh tests/tools/deps.sh conformance
 	$(MAKE) $(RUNNER) $(WIN_RUNNER) trace-check
 	@mkdir -p $(BUILD)/report $(WIN_BUILD)/report
 	$(RUNNER) --xml $(BUILD)/report/iocp; model=$$?; \
@@ -106,7 +106,7 @@ conformance: ## main job: packages, build, the suite on both substrates, a line 
 	  && [ $$model = 0 ] && [ $$wine = 0 ] && [ $$upstream = 0 ]
 
 test: ## every check, in both feature configurations (the stages above)
-	@sh tests/deps.sh test
+	@sh tests/tools/deps.sh test
 	$(MAKE) $(TEST_TOOLS)
 	$(MAKE) $(TEST_NATIVE)
 	$(MAKE) BUILD=$(BUILD)/nofeat FEATURES="$(NOFEAT)" $(TEST_NOFEAT)

@@ -7,7 +7,7 @@ TEST_TOOLS += check-docs
 DOCS_OUT := $(BUILD)/docs
 DOCS_GEN := $(DOCS_OUT)/gen
 docs: $(DOCS_GEN)/traceability.md ## the Doxygen site and man pages in build/docs
-	@sh tests/deps.sh docs
+	@sh tests/tools/deps.sh docs
 	@src=$$(sh tests/tools/find_mio.sh "$(MIO_SRC)" $(MIO_CLONE) 2>/dev/null || true); \
 	  $(PYTHON) docs/upstream_snippets.py --mio-src "$$src" $(DOCS_GEN)/iocp.rs.txt
 	$(PYTHON) docs/c_snippets.py $(DOCS_GEN)

@@ -33,7 +33,7 @@ check-overhead: $(BENCH) ## the module's cost over direct model calls, at most 3
 	$(PYTHON) tests/bench/summary.py --bench $(BENCH) --out $(BENCH_OUT) --gate 3
 
 bench: $(BENCH) $(BENCH_NOLTO) ## the port beside other queues: ratios, callgrind, chart
-	@sh tests/deps.sh bench
+	@sh tests/tools/deps.sh bench
 	if command -v $(WIN_CC) >/dev/null; then $(MAKE) $(BENCH_WIN); fi
 	$(BENCH) --reps $(BENCH_REPS) --json $(BENCH_OUT)/bench.json
 	w=; [ -f $(BENCH_WIN) ] && w="--wine $(BENCH_WIN)"; \

@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "mio_iocp.h"
-#include "pipe_pair.h"
+#include "fuzz/pipe_pair.h"
 
 static int failures;
 

@@ -40,7 +40,7 @@ check-tools: ## the trace checker's, the upstream verifier's and the differentia
 	$(PYTHON) tests/upstream/test_diff_upstream.py
 
 # iocp.c 100% of lines and branches, the model 95% and 90%; every line left
-# uncovered is listed with its reason in tests/coverage_uncovered.txt.
+# uncovered is listed with its reason in tests/lists/coverage_uncovered.txt.
 COV_BUILD := $(BUILD)/cov
 COV_OUT   := $(BUILD)/coverage
 coverage: ## gcov/gcovr report in build/coverage, gated by floors
@@ -50,7 +50,7 @@ coverage: ## gcov/gcovr report in build/coverage, gated by floors
 	@mkdir -p $(COV_OUT)
 	gcovr -r . -f src/ --json $(COV_OUT)/coverage.json --html-details $(COV_OUT)/index.html \
 	  $(COV_BUILD)/obj
-	$(PYTHON) tests/tools/coverage_gate.py $(COV_OUT)/coverage.json tests/coverage_uncovered.txt \
+	$(PYTHON) tests/tools/coverage_gate.py $(COV_OUT)/coverage.json tests/lists/coverage_uncovered.txt \
 	  > $(COV_OUT)/summary.txt; status=$$?; cat $(COV_OUT)/summary.txt; exit $$status
 
 # Every mutant against the suite (tests/tools/mutate.py), per file at least
@@ -64,18 +64,18 @@ check-mutate-module: ## mutation testing of src/iocp.c and src/version.c
 	$(PYTHON) tests/tools/mutate.py --jobs $(MUTATE_JOBS) --out $(BUILD)/mutation-module $(MODULE_SRC)
 
 prove: ## Frama-C WP on the ACSL contracts of src/iocp.c (tests/proof)
-	@sh tests/deps.sh prove
+	@sh tests/tools/deps.sh prove
 	sh tests/proof/prove.sh $(BUILD)/prove
 
 check-spin: ## SPIN on the port's protocol (tests/spin/port.pml)
 	sh tests/spin/check.sh $(BUILD)/spin
 
 # Exactly once under load and under close: 8 posters x 8 getters x 10^7
-# packets each, then 20 rounds closed at a random moment (tests/stress.c).
+# packets each, then 20 rounds closed at a random moment (tests/stress/stress.c).
 STRESS := $(BUILD)/stress
 STRESS_ARGS ?= 8 8 10000000 20 1
-$(STRESS): tests/stress.c $(STATIC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/stress.c $(STATIC) -pthread
+$(STRESS): tests/stress/stress.c $(STATIC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ tests/stress/stress.c $(STATIC) -pthread
 
 stress: $(STRESS) ## 8 posters x 8 getters x 10^7 packets, then ports closed at random moments
 	timeout 900 $(STRESS) $(STRESS_ARGS)

@@ -284,7 +284,7 @@ def main():
     ap.add_argument("--strict-floor", type=float, default=90.0,
                     help="the floor of the strict score, which leaves out only equivalent and "
                          "unreachable survivors")
-    ap.add_argument("--equivalents", default=os.path.join(ROOT, "tests", "mutation_equivalent.txt"))
+    ap.add_argument("--equivalents", default=os.path.join(ROOT, "tests", "lists", "mutation_equivalent.txt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "mutation"))
     ap.add_argument("--survivors", help="an earlier report.json: judge its survivors only")
     args = ap.parse_args()
@@ -394,7 +394,7 @@ def main():
             classes[key] = classes.get(key, 0) + 1
     report += ["", "## Listed survivors by class, per file", ""]
     report += [f"- {f}: {c}: {n}" for (f, c), n in sorted(classes.items())] or ["(none)"]
-    report += ["", "## Equivalent mutants (tests/mutation_equivalent.txt)", ""]
+    report += ["", "## Equivalent mutants (tests/lists/mutation_equivalent.txt)", ""]
     report += [f"- {r['file']}:{r['line']}: {r['mutation']}: `{r['text']}`: {r['why']}"
                for r in results if r["result"] == "equivalent"] or ["(none)"]
     stale = [k for k in equivalents if k[0] in args.files and k not in used and not args.survivors]

@@ -4,11 +4,11 @@
 .PHONY: check-abi check-install dist check-dist
 TEST_TOOLS += check-abi check-install check-dist
 
-# The shared library exports exactly tests/exported_symbols.txt, under the
+# The shared library exports exactly tests/lists/exported_symbols.txt, under the
 # soname of its major version; the static library defines no global symbol
 # outside the project's prefixes.
-check-abi: $(STATIC) $(SHARED) ## the exported symbols against tests/exported_symbols.txt
-	sh tests/tools/check_abi.sh $(SHARED) $(STATIC) $(SONAME) tests/exported_symbols.txt
+check-abi: $(STATIC) $(SHARED) ## the exported symbols against tests/lists/exported_symbols.txt
+	sh tests/tools/check_abi.sh $(SHARED) $(STATIC) $(SONAME) tests/lists/exported_symbols.txt
 
 # Through pkg-config, shared and static, and run.
 check-install: ## README's example built against a copy installed into a DESTDIR

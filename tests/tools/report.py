@@ -49,7 +49,7 @@ def runner_notes(results_path):
     return notes
 
 
-# Suites only the model runs (tests/substrate_model.c), and why.
+# Suites only the model runs (tests/suite/substrate_model.c), and why.
 MODEL_SUITES = {"model": "tests the model's own extension",
                 "resources": "tests the model's resources: faults injected, handles counted"}
 

@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "mio_iocp.h"
-#include "pipe_pair.h"
+#include "fuzz/pipe_pair.h"
 #include "fuzz/sequence_files.h"
 
 enum { PORTS = 2, ENDS = 4, MAX_STEPS = 128 };

@@ -27,7 +27,7 @@ $(DIFF_C): tests/upstream/diff_c.c $(MODULE_SRC) $(HEADERS)
 
 # Upstream's tests, then a step-by-step differential.
 diff-upstream: ## mio's own iocp.rs beside the C module under Wine
-	@sh tests/deps.sh upstream
+	@sh tests/tools/deps.sh upstream
 	$(MAKE) $(DIFF_C)
 	@$(call find_mio,diff-upstream); \
 	$(WINE_ENV) $(PYTHON) tests/upstream/diff_upstream.py --mio-src "$$src" --c-driver $(DIFF_C) \

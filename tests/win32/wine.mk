@@ -8,7 +8,7 @@ WIN_CC     := x86_64-w64-mingw32-gcc
 WIN_BUILD  ?= $(BUILD)/win
 WIN_CUNIT  := $(BUILD)/win/cunit
 WIN_CFLAGS := $(WARN) -O2 -g -D_WIN32_WINNT=0x0A00 -Isrc -Itests -I$(WIN_CUNIT)/include $(FEATURES)
-WIN_SRC    := $(MODULE_SRC) $(SUITE_SRC) tests/win32/substrate_win32.c
+WIN_SRC    := $(MODULE_SRC) $(SUITE_SRC) tests/suite/substrate_win32.c
 WIN_OBJ    := $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
 WIN_RUNNER := $(WIN_BUILD)/runner.exe
 # Wine's own messages are off but for the errors that say why a program did not
