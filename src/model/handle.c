@@ -11,6 +11,15 @@
  * lock and no reference (mio__handle_peek): the slots sit in chunks that
  * never move, and a port's memory is never freed, only reused by the next
  * port.  Files, and everything else, borrow a reference under a read lock.
+ *
+ * A slot's states, written here once (its tag is generation * 4 + type):
+ *
+ *   state  tag                 obj         how it got there (writers hold the lock)
+ *   -----  ------------------  ----------  --------------------------------------
+ *   free   generation * 4      stale       made zeroed (generation 0), or closed:
+ *                                          generation + 1; on the free list
+ *   held   generation * 4 + t  the object  inserted: t is MIO__PORT or MIO__FILE;
+ *                                          obj stored before the tag (release)
  */
 #include <pthread.h>
 #include <stdlib.h>

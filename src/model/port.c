@@ -18,6 +18,28 @@
  * next one.  That lets posting and waiting find the port without a lock or a
  * reference (mio__handle_peek) and then check, under the port's own lock,
  * that it is still the port of their handle.
+ *
+ * The states, written here once; tests/spin/port.pml checks the protocol
+ * they make, the pool's reuse included.
+ *
+ *   a waiter    how it got there (all under the port's lock but the last)
+ *   ----------  ------------------------------------------------------------
+ *   linked      GetQueuedCompletionStatusEx found the ring empty: on `top`
+ *   handed      a post or a completion unlinked it and wrote its packet: done
+ *   released    the close unlinked it with error 735: done
+ *   timed out   its deadline passed before it was done: it unlinked itself
+ *   woken       handed or released, and its waker set `woken` after unlocking,
+ *               its last touch of the record: the waiter may return
+ *
+ *   a port's memory  how it got there
+ *   ---------------  -------------------------------------------------------
+ *   open             port_create: `handle` set (the lock is made only once)
+ *   closed           CloseHandle: `handle` NULL, waiters released, packets
+ *                    dropped, ring freed; files may still hold references
+ *   pooled           port_destroy, at the last reference: on `pool`
+ *   reopened         port_alloc took it for a new handle: open again, and a
+ *                    caller still holding the old handle finds `handle`
+ *                    changed under the lock (6)
  */
 /** glibc declares syscall(), for the futex calls, only with this. */
 #define _DEFAULT_SOURCE
