@@ -10,8 +10,10 @@
  * and an I/O request that reserves its packet's slot and completes later.
  * A futex wait sleeps only while the word is 0 and wakes on the wake that
  * follows the store, or spuriously; so "blocked until woken[g]" is its whole
- * meaning here.  The reuse of a closed port's memory for the next port is not
- * modelled: a getter handed a packet takes more only while the port is open.
+ * meaning here.  Once closed and released, the port's memory is reused for
+ * the next port (the pool): a caller holding the old handle finds the port
+ * lock-free (the peek) and then checks, under its lock, that the port is
+ * still the one its handle names (gen, port->handle in the C).
  * docs/reliability.md maps every process and variable to the C it stands for.
  *
  * Checked, exhaustively, for NG getters, NP posted packets and one I/O packet:
@@ -21,11 +23,14 @@
  *     the ring while a getter sleeps: no lost wake-up);
  *   - a hand-off goes to the waiter that blocked last (LIFO, OS-WAIT-1);
  *   - every getter blocked at the close gets 735, and every call that starts
- *     after it gets 6 (IOCP-GM-10, OS-CLOSE-1);
+ *     after it gets 6 (IOCP-GM-10, OS-CLOSE-1), also when the memory is
+ *     reused by a new port between its peek and its lock (OS-HANDLE-2);
  *   - no process is left blocked for ever (SPIN's invalid end states).
  *
  * Deliberately broken variants, which must fail: -DFIFO releases the waiter
- * that blocked first; -DNOWAKE makes close mark the waiters but wake none.
+ * that blocked first; -DNOWAKE makes close mark the waiters but wake none;
+ * -DNOCHECK checks only that the port is open, not that it is still the
+ * handle's, so a stale post lands in the reused port.
  */
 
 #ifndef NG
@@ -48,6 +53,8 @@
 
 bool locked;                     /* port->lock */
 bool closed;                     /* port->handle == NULL */
+byte gen;                        /* which port the memory is: the old handles name 0 */
+bool request_done;               /* the file's reference to the port is gone */
 byte ring[RING]; byte head; byte count;  /* port->ring, head, count */
 byte reserved;                   /* port->reserved */
 byte stack[NG]; byte depth;      /* port->top and the waiters' below/above links */
@@ -61,6 +68,13 @@ byte delivered[IO_PACKET + 1];   /* deliveries per packet, for the checks */
 byte posted; byte completed; byte discarded; byte taken;
 
 inline lock() { atomic { !locked -> locked = 1 } }
+
+/* Under the lock: the port is not the one the old handle names any more */
+#ifdef NOCHECK
+#define STALE closed
+#else
+#define STALE (closed || gen != 0)
+#endif
 inline unlock() { locked = 0 }
 
 inline deliver(id) {
@@ -133,9 +147,10 @@ proctype Poster() {
   bool gone;
   do
   :: id <= NP ->
+     if :: closed || gen != 0 -> break :: else -> skip fi;   /* the peek: 6 */
      atomic {      /* the port's lock held: one step for the others */
        lock();
-       gone = closed;
+       gone = STALE;
        if
        :: !gone ->
           handoff(id, w);
@@ -176,7 +191,8 @@ proctype Request() {
      };
      if :: w != NG -> wake(w) :: else -> skip fi
   :: else -> skip
-  fi
+  fi;
+  request_done = 1   /* the file lets the port go */
 }
 
 /* GetQueuedCompletionStatusEx with room for two entries; ends on 6 or 735 */
@@ -187,20 +203,21 @@ proctype Getter(byte g) {
   byte calls = 0;
   do
   :: calls < 2 ->
+     if :: closed || gen != 0 -> break :: else -> skip fi;   /* the peek: 6 */
      atomic {
        calls++;
        if :: kind = NOW :: kind = FINITE :: kind = FOREVER fi;
        lock();
-       after_close = closed;
+       after_close = STALE;
        blocked = 0;
        if
-       :: closed -> result = E_HANDLE
-       :: !closed && count > 0 ->
+       :: STALE -> result = E_HANDLE
+       :: !STALE && count > 0 ->
           ring_take_one();
           if :: count > 0 -> ring_take_one() :: else -> skip fi;
           result = E_OK
-       :: !closed && count == 0 && kind == NOW -> result = E_TIMEOUT
-       :: !closed && count == 0 && kind != NOW ->
+       :: !STALE && count == 0 && kind == NOW -> result = E_TIMEOUT
+       :: !STALE && count == 0 && kind != NOW ->
           /* port_wait: blocks only on an empty ring, and waits at once,
            * which releases the lock */
           assert(count == 0);
@@ -239,7 +256,7 @@ proctype Getter(byte g) {
           if
           :: done[g] && err[g] == E_OK ->
              deliver(handed[g]);
-             if :: !closed && count > 0 -> ring_take_one() :: else -> skip fi
+             if :: !STALE && count > 0 -> ring_take_one() :: else -> skip fi
           :: else -> skip
           fi;
           result = err[g];
@@ -294,6 +311,12 @@ proctype Closer() {
 #endif
 }
 
+/* The pool: once the port is closed and the file's reference gone, its
+ * memory is the next port's (port_destroy, then port_alloc) */
+proctype Reopener() {
+  atomic { closed && request_done -> lock(); closed = 0; gen = 1; unlock() }
+}
+
 init {
   byte g;
   atomic {
@@ -304,7 +327,8 @@ init {
     od;
     run Poster();
     run Request();
-    run Closer()
+    run Closer();
+    run Reopener()
   };
   _nr_pr == 1;   /* every other process has ended */
   assert(taken + discarded == posted + completed)
