@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "model/internal.h"
 #include "support.h"
 
 /** Distinct fault sites the model has: every one must be reached, and each
@@ -387,6 +388,18 @@ void test_os_fault_1(void) {
   CU_ASSERT_EQUAL(mio_completion_port_close(&port), 0);
   CU_ASSERT_EQUAL(stats().faults_injected, before);
   CU_ASSERT_EQUAL(window_ran, 0);
+  /* Each seam, armed alone, turns the checks on; a disarming does not. */
+  atomic_store(&mio__armed, 0);
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, 0);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_WOKEN, NULL, NULL);
+  CU_ASSERT_EQUAL(atomic_load(&mio__armed), 0);
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, 1);
+  CU_ASSERT_EQUAL(atomic_load(&mio__armed), 1);
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, 0);
+  atomic_store(&mio__armed, 0);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_WOKEN, set_flag, &window_ran);
+  CU_ASSERT_EQUAL(atomic_load(&mio__armed), 1);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_WOKEN, NULL, NULL);
   iocp_model_stats(NULL);
   iocp_model_stats_t end = stats();
   printf("\n  fault injection: %u sites reached, %u faults injected in %u failing runs\n",
