@@ -1,6 +1,7 @@
 /**
  * @file fault.c
- * @brief The model's fault injection and race windows for tests, its allocator, and its figures.
+ * @brief The model's fault injection and race windows for tests, its allocator,
+ *        its count of blocked threads, and its abort on a broken invariant.
  *
  * Windows takes ports and packets from the kernel pool and fails with
  * ERROR_NO_SYSTEM_RESOURCES when the pool is exhausted; the model also needs
@@ -10,11 +11,12 @@
  * every place that makes an attempt of it is recorded, so a test that fails
  * every site in turn can tell how many it reached.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "fault.h"
 
 /** Distinct sites the record can hold; more than the model has. */
 #define MAX_SITES 64
@@ -28,11 +30,10 @@ static struct {
   unsigned sites, injected;
 } reached = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
-  if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS) {
-    if (nth != 0) atomic_store_explicit(&mio__armed, 1, memory_order_relaxed);
-    atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
-  }
+void mio__fault_arm(iocp_model_fault fault, unsigned nth) {
+  assert((unsigned)fault < IOCP_MODEL_FAULT_KINDS);
+  if (nth != 0) atomic_store_explicit(&mio__armed, 1, memory_order_relaxed);
+  atomic_store_explicit(&countdown[fault], nth, memory_order_relaxed);
 }
 
 /* Notes an attempt made while armed, its site if given, and whether it was made to fail. */
@@ -60,16 +61,9 @@ static int count_down(iocp_model_fault kind, const char *site) {
   return 0;
 }
 
-/**
- * @brief Should this attempt fail?  Counts one attempt of @p fault at @p site.
- *
- * Every attempt to get memory, a descriptor or a thread passes here first,
- * and each caller undoes what it did before reporting the failure.
- * @param fault The kind of attempt.
- * @param site MIO__SITE of the caller, recorded while IOCP_MODEL_FAULT_RESOURCE is armed.
- * @return 1 if iocp_model_inject_fault() armed a failure for this attempt, else 0.
- * @satisfies{OS-FAULT-1}
- */
+/* Every attempt to get memory, a descriptor or a thread passes here first,
+ * and each caller undoes what it did before reporting the failure; the site
+ * is recorded while IOCP_MODEL_FAULT_RESOURCE is armed (OS-FAULT-1). */
 int mio__fault_at(iocp_model_fault fault, const char *site) {
   assert((unsigned)fault < IOCP_MODEL_FAULT_RESOURCE);
   if (!atomic_load_explicit(&mio__armed, memory_order_relaxed)) return 0;
@@ -96,8 +90,8 @@ static struct {
   void *arg;
 } armed_window[IOCP_MODEL_WINDOWS];
 
-void iocp_model_on_window(iocp_model_window window, void (*fn)(void *), void *arg) {
-  if ((unsigned)window >= IOCP_MODEL_WINDOWS) return;
+void mio__window_arm(iocp_model_window window, void (*fn)(void *), void *arg) {
+  assert((unsigned)window < IOCP_MODEL_WINDOWS);
   pthread_mutex_lock(&window_lock);
   armed_window[window].fn = fn;
   armed_window[window].arg = arg;
@@ -105,13 +99,8 @@ void iocp_model_on_window(iocp_model_window window, void (*fn)(void *), void *ar
   if (fn != NULL) atomic_store_explicit(&mio__armed, 1, memory_order_relaxed);
 }
 
-/**
- * @brief Runs, once, what iocp_model_on_window() armed at @p window.
- *
- * The calls that reach a window hold no lock of the model there, so the
- * armed code can make any call the other thread of the race would make.
- * @param window The window reached.
- */
+/* The calls that reach a window hold no lock of the model there, so the
+ * armed code can make any call the other thread of the race would make. */
 void mio__window_at(iocp_model_window window) {
   pthread_mutex_lock(&window_lock);
   void (*fn)(void *) = armed_window[window].fn;
@@ -128,11 +117,8 @@ void mio__blocked_add(int delta) {
   atomic_fetch_add_explicit(&blocked, (unsigned)delta, memory_order_relaxed);
 }
 
-void iocp_model_stats(iocp_model_stats_t *out) {
-  if (out == NULL) return;
-  mio__handle_stats(&out->handles_open, &out->table_slots);
-  out->io_threads = mio__io_running();
-  out->packets_discarded = mio__port_discarded();
-  mio__fault_stats(&out->fault_sites, &out->faults_injected);
-  out->threads_blocked = atomic_load_explicit(&blocked, memory_order_relaxed);
+unsigned mio__blocked(void) { return atomic_load_explicit(&blocked, memory_order_relaxed); }
+
+void mio__must(int ok) {
+  if (!ok) abort();
 }

@@ -19,6 +19,7 @@
  * any more: a call in progress keeps working on its own file, never on a
  * descriptor number that was reused meanwhile (OS-FILE-2).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,14 +29,19 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "fault.h"
+#include "file.h"
+#include "io.h"
+#include "port.h"
 
-/** NTSTATUS of a failure without a closer code. */
-#define STATUS_UNSUCCESSFUL 0xC0000001u
+/* The NTSTATUS values a request ends with, in its OVERLAPPED and its packet. */
+#define STATUS_PENDING 0x103u          /* still in progress */
+#define STATUS_PIPE_BROKEN 0xC000014Bu /* a read of a closed pipe, or of a closed handle */
+#define STATUS_PIPE_CLOSING 0xC00000B1u /* a write to a pipe whose reader is closed */
+#define STATUS_UNSUCCESSFUL 0xC0000001u /* a failure without a closer code */
 
 struct request {
   struct request *next;
@@ -65,54 +71,25 @@ struct mio__file {
 
 static void file_close(struct mio__object *obj);
 static void file_destroy(struct mio__object *obj);
+static void file_ready(struct mio__io_link *link);
 
-static struct mio__file *file_get(HANDLE handle) {
+struct mio__file *mio__file_get(HANDLE handle) {
   return (struct mio__file *)mio__handle_get(handle, MIO__FILE);
 }
 
-/* Overlapped I/O is modelled on pipes and sockets only: what the I/O thread
- * can wait on and what a Windows pipe does. */
-static int pipe_or_socket(int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-}
+void mio__file_put(struct mio__file *file) { mio__object_release(&file->hdr); }
 
-/**
- * @brief Model extension: gives a file descriptor a HANDLE.
- *
- * The handle owns @p fd from then on: CloseHandle() closes it, and requests
- * still pending complete with STATUS_PIPE_BROKEN (0xC000014B).  @p flags holds
- * FILE_FLAG_OVERLAPPED for overlapped I/O (the descriptor is then made
- * non-blocking); only such handles can be associated with a port, as on
- * Windows.  For overlapped I/O only pipes and sockets are accepted: any other
- * descriptor (a regular file, a terminal, an eventfd) is refused with 87.
- * @param fd An open file descriptor.
- * @param flags 0 or FILE_FLAG_OVERLAPPED.
- * @return The handle, or NULL with the last error set (87 for a negative fd
- *         or unknown flags, 1450 when out of memory or when the I/O thread
- *         cannot start, 4 when it has no descriptor); then @p fd is untouched
- *         and still the caller's.
- *
- * @satisfies{OS-FILE-1}
- * @satisfies{OS-FILE-3}
- * @satisfies{OS-FAULT-1}
- */
-HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
-  if (fd < 0 || (flags & ~FILE_FLAG_OVERLAPPED) != 0 ||
-      ((flags & FILE_FLAG_OVERLAPPED) && !pipe_or_socket(fd))) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return NULL;
-  }
+/* Adding the descriptor to the I/O thread's set takes memory, so it is done
+ * here, once, where failing is still clean (OS-FILE-3). */
+DWORD mio__file_open(int fd, DWORD flags, HANDLE *out) {
   struct mio__file *file = mio__malloc(sizeof *file);
-  if (file == NULL) {
-    SetLastError(ERROR_NO_SYSTEM_RESOURCES);
-    return NULL;
-  }
+  if (file == NULL) return ERROR_NO_SYSTEM_RESOURCES;
   *file = (struct mio__file){.hdr = {.type = MIO__FILE}, .fd = fd, .flags = flags};
   atomic_init(&file->hdr.refs, 1);
   file->hdr.close = file_close;
   file->hdr.destroy = file_destroy;
   file->link.obj = &file->hdr;
+  file->link.ready = file_ready;
   pthread_mutex_init(&file->lock, NULL);
   DWORD error = mio__io_hold();
   int held = error == 0;
@@ -120,17 +97,17 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
     error = mio__io_add(&file->link, fd);
     file->watched = error == 0;
   }
-  HANDLE handle = error == 0 ? mio__handle_insert(&file->hdr) : NULL; /* or 1450 */
-  if (handle == NULL) {
+  if (error == 0) error = mio__handle_insert(&file->hdr, out);
+  if (error != 0) {
     if (file->watched) mio__io_forget(fd); /* the thread never saw it: no reference to drop */
     if (held) mio__io_drop(NULL);
-    if (error != 0) SetLastError(error);
     pthread_mutex_destroy(&file->lock);
     free(file);
-    return NULL;
+    return error;
   }
-  if (flags & FILE_FLAG_OVERLAPPED) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return handle;
+  if (flags & FILE_FLAG_OVERLAPPED)
+    mio__must(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+  return 0;
 }
 
 static size_t queue_length(const struct queue *q) {
@@ -141,24 +118,18 @@ static size_t queue_length(const struct queue *q) {
 
 /* Requests already pending, reads and writes, complete onto the port too, so
  * each gets its packet reserved now (OS-ASSOC-4, marked on CreateIoCompletionPort). */
-DWORD mio__file_associate(HANDLE handle, struct mio__object *port, ULONG_PTR key) {
-  struct mio__file *file = file_get(handle);
-  if (file == NULL) return ERROR_INVALID_HANDLE;
+DWORD mio__file_associate(struct mio__file *file, struct mio__object *port, ULONG_PTR key) {
   DWORD error;
   pthread_mutex_lock(&file->lock);
   if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || file->port != NULL) {
     error = ERROR_INVALID_PARAMETER;
-  } else if (!mio__port_reserve(port, queue_length(&file->reads) +
-                                            queue_length(&file->writes))) {
-    error = ERROR_NO_SYSTEM_RESOURCES;
-  } else {
+  } else if ((error = mio__port_reserve(port, queue_length(&file->reads) +
+                                                  queue_length(&file->writes))) == 0) {
     mio__object_retain(port);
     file->port = port;
     file->key = key;
-    error = 0;
   }
   pthread_mutex_unlock(&file->lock);
-  mio__object_release(&file->hdr);
   return error;
 }
 
@@ -214,14 +185,14 @@ static ssize_t transfer(int fd, int writing, char *buf, size_t len) {
 /* A read of a closed pipe is broken (109); a write to one is closing (232). */
 static DWORD status_of(ssize_t negative_errno, int writing) {
   if (negative_errno != -EPIPE && negative_errno != -ECONNRESET) return STATUS_UNSUCCESSFUL;
-  return writing ? MIO__STATUS_PIPE_CLOSING : MIO__STATUS_PIPE_BROKEN;
+  return writing ? STATUS_PIPE_CLOSING : STATUS_PIPE_BROKEN;
 }
 
 static DWORD error_of(DWORD status) {
   switch (status) {
-  case MIO__STATUS_PIPE_BROKEN:
+  case STATUS_PIPE_BROKEN:
     return ERROR_BROKEN_PIPE;
-  case MIO__STATUS_PIPE_CLOSING:
+  case STATUS_PIPE_CLOSING:
     return ERROR_NO_DATA;
   default:
     return ERROR_GEN_FAILURE;
@@ -274,14 +245,10 @@ static void serve(struct mio__file *file, struct queue *q, int writing) {
   }
 }
 
-/**
- * @brief Called by the I/O thread when a watched file's descriptor is ready.
- * @param obj The file object.
- *
- * @satisfies{OS-IO-5}
- */
-void mio__file_ready(struct mio__object *obj) {
-  struct mio__file *file = (struct mio__file *)obj;
+/* The I/O thread's call back, through the file's link, when its descriptor
+ * is ready (OS-IO-5). */
+static void file_ready(struct mio__io_link *link) {
+  struct mio__file *file = (struct mio__file *)link->obj;
   pthread_mutex_lock(&file->lock);
   if (!file->closed) {
     serve(file, &file->reads, 0);
@@ -313,12 +280,12 @@ static void wait_ready(int fd, int writing) {
  * call counts as a user of the descriptor, so closing the handle meanwhile
  * defers closing the descriptor (release_fd) until the call returns (OS-FILE-2).
  */
-static BOOL transfer_sync(struct mio__file *file, int writing, char *buf, DWORD len,
-                          LPDWORD out) {
+static DWORD transfer_sync(struct mio__file *file, int writing, char *buf, DWORD len,
+                           LPDWORD out) {
   pthread_mutex_lock(&file->lock);
   if (file->closed) {
     pthread_mutex_unlock(&file->lock);
-    return mio__fail(ERROR_INVALID_HANDLE);
+    return ERROR_INVALID_HANDLE;
   }
   file->calls++;
   int fd = file->fd;
@@ -336,9 +303,9 @@ static BOOL transfer_sync(struct mio__file *file, int writing, char *buf, DWORD 
   file->calls--;
   release_fd(file);
   pthread_mutex_unlock(&file->lock);
-  if (n < 0) return mio__fail(error_of(status_of(n, writing)));
+  if (n < 0) return error_of(status_of(n, writing));
   if (out != NULL) *out = done;
-  return TRUE;
+  return 0;
 }
 
 /* The overlapped request: complete now, fail now, or pend.  Its packet and
@@ -347,7 +314,7 @@ static DWORD start(struct mio__file *file, int writing, char *buf, DWORD len, LP
                    LPOVERLAPPED ov) {
   struct queue *q = writing ? &file->writes : &file->reads;
   if (file->closed) return ERROR_INVALID_HANDLE;
-  if (file->port != NULL && !mio__port_reserve(file->port, 1)) return ERROR_NO_SYSTEM_RESOURCES;
+  if (file->port != NULL && mio__port_reserve(file->port, 1) != 0) return ERROR_NO_SYSTEM_RESOURCES;
   if (file->port != NULL) mio__window(IOCP_MODEL_WINDOW_RESERVED);
   struct request *r = mio__malloc(sizeof *r);
   ssize_t n = r == NULL || q->head != NULL ? 0 : transfer(file->fd, writing, buf, len);
@@ -365,89 +332,20 @@ static DWORD start(struct mio__file *file, int writing, char *buf, DWORD len, LP
     return n < 0 ? error_of(status_of(n, writing)) : ERROR_NO_SYSTEM_RESOURCES;
   }
   *r = (struct request){NULL, ov, buf, len, done};
-  ov->Internal = MIO__STATUS_PENDING;
+  ov->Internal = STATUS_PENDING;
   push(q, r);
   watch(file);
   return ERROR_IO_PENDING;
 }
 
-/*
- * ReadFile and WriteFile: the argument checks, then a synchronous or an
- * overlapped transfer.  A write that succeeded returns only once the other
- * end's pending reads it satisfied have queued their packets (OS-IO-9).
- */
-static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD out,
-                    LPOVERLAPPED ov) {
-  struct mio__file *file = file_get(handle);
-  if (file == NULL) return FALSE;
-  mio__window(IOCP_MODEL_WINDOW_FILE_LOOKUP);
-  BOOL ok;
-  if (buf == NULL && len > 0) {
-    ok = mio__fail(ERROR_INVALID_PARAMETER);
-  } else if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || ov == NULL) {
-    ok = transfer_sync(file, writing, buf, len, out);
-  } else {
-    pthread_mutex_lock(&file->lock);
-    DWORD error = start(file, writing, buf, len, out, ov);
-    pthread_mutex_unlock(&file->lock);
-    ok = error == 0 ? TRUE : mio__fail(error);
-  }
-  mio__object_release(&file->hdr);
-  if (writing && ok) mio__io_flush(); /* the other end's reads have completed (OS-IO-9) */
-  return ok;
-}
-
-/**
- * @brief Reads from a file handle; overlapped if the handle was opened so.
- * @param hFile The file.
- * @param lpBuffer Receives the data; must stay valid until the request completes.
- * @param nNumberOfBytesToRead Size of @p lpBuffer.
- * @param lpNumberOfBytesRead Receives the count when the read completes at once; may be NULL.
- * @param lpOverlapped The request; required on an overlapped handle.
- * @return TRUE if it completed at once; FALSE with ERROR_IO_PENDING if it will
- *         complete later; FALSE with another error if it failed (then no packet).
- *
- * @satisfies{OS-IO-1}
- * @satisfies{OS-FAULT-1}
- * @satisfies{OS-FILE-4}
- * @satisfies{OS-FILE-5}
- * @satisfies{OS-IO-2}
- * @satisfies{OS-IO-3}
- * @satisfies{OS-IO-6}
- * @satisfies{OS-IO-8}
- * @satisfies{OS-IO-11}
- * @satisfies{OS-FILE-2}
- */
-BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
-              LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
-  return request(hFile, 0, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped);
-}
-
-/**
- * @brief Writes to a file handle; overlapped if the handle was opened so.
- * @param hFile The file.
- * @param lpBuffer The data; must stay valid until the request completes.
- * @param nNumberOfBytesToWrite How many bytes.
- * @param lpNumberOfBytesWritten Receives the count when the write completes at once; may be NULL.
- * @param lpOverlapped The request; required on an overlapped handle.
- * @return As ReadFile().
- *
- * @satisfies{OS-IO-1}
- * @satisfies{OS-FAULT-1}
- * @satisfies{OS-FILE-4}
- * @satisfies{OS-FILE-5}
- * @satisfies{OS-IO-2}
- * @satisfies{OS-IO-3}
- * @satisfies{OS-IO-7}
- * @satisfies{OS-IO-9}
- * @satisfies{OS-IO-10}
- * @satisfies{OS-FILE-2}
- */
-BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
-               LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped) {
-  /* The buffer is only read; the request keeps it as char * for both directions. */
-  return request(hFile, 1, (char *)(uintptr_t)lpBuffer, nNumberOfBytesToWrite,
-                 lpNumberOfBytesWritten, lpOverlapped);
+DWORD mio__file_transfer(struct mio__file *file, int writing, char *buf, DWORD len,
+                         LPDWORD out, LPOVERLAPPED ov) {
+  if ((file->flags & FILE_FLAG_OVERLAPPED) == 0 || ov == NULL)
+    return transfer_sync(file, writing, buf, len, out);
+  pthread_mutex_lock(&file->lock);
+  DWORD error = start(file, writing, buf, len, out, ov);
+  pthread_mutex_unlock(&file->lock);
+  return error;
 }
 
 /*
@@ -465,7 +363,7 @@ static void file_close(struct mio__object *obj) {
   for (int i = 0; i < 2; i++) {
     while (queues[i]->head != NULL) {
       struct request *r = pop(queues[i]);
-      complete(file, r->overlapped, MIO__STATUS_PIPE_BROKEN, r->done);
+      complete(file, r->overlapped, STATUS_PIPE_BROKEN, r->done);
       free(r);
     }
   }

@@ -1,6 +1,6 @@
 /**
  * @file handle.c
- * @brief The model's handle table, CloseHandle() and the last error.
+ * @brief The model's handle table.
  *
  * A HANDLE encodes a table slot and the slot's generation.  Closing bumps the
  * generation, so a stale copy of a closed handle is told apart from the new
@@ -21,11 +21,13 @@
  *   held   generation * 4 + t  the object  inserted: t is MIO__PORT or MIO__FILE;
  *                                          obj stored before the tag (release)
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "fault.h"
+#include "handle.h"
 
 /** Bits of a handle that number its slot, from 1, so no handle is NULL. */
 #define SLOT_BITS 24
@@ -52,8 +54,6 @@ static struct {
   uint32_t cap, free_head;
   uint32_t open; /* slots holding an object */
 } table = {.lock = PTHREAD_RWLOCK_INITIALIZER}; /* the rest starts at zero: an empty table */
-
-static _Thread_local DWORD last_error;
 
 /* Handle values are multiples of 4, as on Windows. */
 static HANDLE encode(uint32_t index, uint32_t gen) {
@@ -103,9 +103,9 @@ static int grow(void) {
   return 1;
 }
 
-HANDLE mio__handle_insert(struct mio__object *obj) {
+DWORD mio__handle_insert(struct mio__object *obj, HANDLE *out) {
   uint32_t index;
-  HANDLE handle = NULL;
+  DWORD error = 0;
   pthread_rwlock_wrlock(&table.lock);
   uint32_t used = atomic_load_explicit(&table.used, memory_order_relaxed);
   if (table.free_head != 0) {
@@ -115,6 +115,7 @@ HANDLE mio__handle_insert(struct mio__object *obj) {
     index = used;
     atomic_store_explicit(&table.used, used + 1, memory_order_release);
   } else {
+    error = ERROR_NO_SYSTEM_RESOURCES;
     goto out;
   }
   struct slot *s = slot_at(index);
@@ -125,21 +126,12 @@ HANDLE mio__handle_insert(struct mio__object *obj) {
   atomic_store_explicit(&s->obj, obj, memory_order_release);
   atomic_store_explicit(&s->tag, tag | obj->type, memory_order_release); /* publishes obj */
   table.open++;
-  handle = encode(index, tag >> 2);
+  *out = encode(index, tag >> 2);
 out:
   pthread_rwlock_unlock(&table.lock);
-  if (handle == NULL) SetLastError(ERROR_NO_SYSTEM_RESOURCES);
-  return handle;
+  return error;
 }
 
-/**
- * @brief Borrows the object behind @p handle if it is of @p type.
- * @param handle Any value.
- * @param type The required kind.
- * @return The object with one more reference (give it back with
- *         mio__object_release()), or NULL with last error 6: the handle is
- *         bad, closed or of another kind.
- */
 struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type) {
   struct mio__object *obj = NULL;
   pthread_rwlock_rdlock(&table.lock); /* CloseHandle cannot free it meanwhile */
@@ -148,25 +140,11 @@ struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type) {
   if (obj != NULL && obj->type == type) mio__object_retain(obj);
   else obj = NULL;
   pthread_rwlock_unlock(&table.lock);
-  if (obj == NULL) SetLastError(ERROR_INVALID_HANDLE);
   return obj;
 }
 
-/**
- * @brief The object behind @p handle if it is of @p type, without the lock
- *        and without a reference.
- *
- * For objects whose memory is never freed (ports: port.c keeps each one for
- * the next port), so the pointer stays safe to use after the handle closes;
- * the caller checks under the object's own lock that it is still this
- * handle's.  The slot's tag is read before and after the object: if it
- * changed, the handle was closed meanwhile.
- * @param handle Any value.
- * @param type The required kind.
- * @return The object, or NULL with last error 6.
- *
- * @satisfies{OS-HANDLE-3}
- */
+/* The slot's tag is read before and after the object: if it changed, the
+ * handle was closed meanwhile (OS-HANDLE-3, marked on the calls that use it). */
 struct mio__object *mio__handle_peek(HANDLE handle, enum mio__type type) {
   unsigned tag;
   struct slot *s = decode(handle, type, &tag);
@@ -177,7 +155,6 @@ struct mio__object *mio__handle_peek(HANDLE handle, enum mio__type type) {
       return obj;
     }
   }
-  SetLastError(ERROR_INVALID_HANDLE);
   return NULL;
 }
 
@@ -190,41 +167,26 @@ void mio__object_release(struct mio__object *obj) {
     obj->destroy(obj);
 }
 
-/**
- * @brief Closes a handle; the object goes when its last handle and reference go.
- * @param hObject The handle.
- * @return TRUE, or FALSE with the last error set.
- *
- * Closing runs the object's close hook: a port wakes its waiters with 735 and
- * drops its packets (port.c); a file completes its pending requests as a
- * broken pipe (file.c).
- * @satisfies{OS-HANDLE-1}
- * @satisfies{OS-HANDLE-2}
- * @satisfies{OS-HANDLE-4}
- * @satisfies{OS-CLOSE-1}
- * @satisfies{OS-IO-4}
- * @satisfies{IOCP-GM-10}
- *
- * @mio{20,22}
- */
-BOOL CloseHandle(HANDLE hObject) {
+/* The close hook runs outside the table's lock: a port wakes its waiters with
+ * 735 and drops its packets; a file completes its pending requests. */
+DWORD mio__handle_close(HANDLE handle) {
   struct mio__object *obj = NULL;
   pthread_rwlock_wrlock(&table.lock);
-  struct slot *s = lookup(hObject);
+  struct slot *s = lookup(handle);
   if (s != NULL) {
     obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
     unsigned tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
     atomic_store_explicit(&s->tag, (tag & ~3u) + 4u, memory_order_release); /* next generation, free */
     s->next_free = table.free_head;
-    table.free_head = (uint32_t)(((uintptr_t)hObject >> 2) & ((1u << SLOT_BITS) - 1));
+    table.free_head = (uint32_t)(((uintptr_t)handle >> 2) & ((1u << SLOT_BITS) - 1));
     assert(table.open > 0);
     table.open--;
   }
   pthread_rwlock_unlock(&table.lock);
-  if (obj == NULL) return mio__fail(ERROR_INVALID_HANDLE);
+  if (obj == NULL) return ERROR_INVALID_HANDLE;
   obj->close(obj);
   mio__object_release(obj);
-  return TRUE;
+  return 0;
 }
 
 void mio__handle_stats(unsigned *open, unsigned *slots) {
@@ -232,13 +194,4 @@ void mio__handle_stats(unsigned *open, unsigned *slots) {
   *open = table.open;
   *slots = table.cap;
   pthread_rwlock_unlock(&table.lock);
-}
-
-DWORD GetLastError(void) { return last_error; }
-
-void SetLastError(DWORD dwErrCode) { last_error = dwErrCode; }
-
-BOOL mio__fail(DWORD error) {
-  SetLastError(error);
-  return FALSE;
 }

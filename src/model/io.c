@@ -13,6 +13,7 @@
  * of everything ready, answered before the writer returns, so that the other
  * end's pending read has completed when WriteFile() returns, as on Windows.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -20,7 +21,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "fault.h"
+#include "io.h"
 
 /** Events taken from epoll at a time. */
 #define BATCH 16
@@ -40,8 +42,7 @@ static struct {
 /* Adding 1 to an eventfd counter cannot fail short of 2^64 - 1 pending wake-ups. */
 static void wake(void) {
   uint64_t one = 1;
-  ssize_t r = write(io.wakefd, &one, sizeof one);
-  (void)r;
+  mio__must(write(io.wakefd, &one, sizeof one) == (ssize_t)sizeof one);
 }
 
 /* Serves a batch of ready descriptors; returns how many events there were. */
@@ -49,13 +50,10 @@ static int serve_ready(int timeout_ms) {
   struct epoll_event events[BATCH];
   int n = epoll_wait(io.epfd, events, BATCH, timeout_ms);
   for (int i = 0; i < n; i++) {
-    if (events[i].data.ptr == NULL) {
-      uint64_t count; /* non-blocking: reads the pending wake-ups, or nothing */
-      ssize_t r = read(io.wakefd, &count, sizeof count);
-      (void)r;
-    } else {
-      mio__file_ready(((struct mio__io_link *)events[i].data.ptr)->obj);
-    }
+    struct mio__io_link *link = events[i].data.ptr;
+    uint64_t count; /* epoll saw wake-ups pending, and only this thread reads them */
+    if (link == NULL) mio__must(read(io.wakefd, &count, sizeof count) == (ssize_t)sizeof count);
+    else link->ready(link);
   }
   return n;
 }
@@ -181,9 +179,7 @@ DWORD mio__io_add(struct mio__io_link *link, int fd) {
 /* Changing the events of a descriptor already in the set takes no memory. */
 void mio__io_watch(struct mio__io_link *link, int fd, unsigned events) {
   struct epoll_event ev = {.events = events, .data.ptr = link};
-  int rc = epoll_ctl(io.epfd, EPOLL_CTL_MOD, fd, &ev);
-  assert(rc == 0);
-  (void)rc;
+  mio__must(epoll_ctl(io.epfd, EPOLL_CTL_MOD, fd, &ev) == 0);
 }
 
 unsigned mio__io_running(void) {
@@ -193,4 +189,5 @@ unsigned mio__io_running(void) {
   return running;
 }
 
-void mio__io_forget(int fd) { epoll_ctl(io.epfd, EPOLL_CTL_DEL, fd, NULL); }
+/* Removing a descriptor that is in the set takes no memory either. */
+void mio__io_forget(int fd) { mio__must(epoll_ctl(io.epfd, EPOLL_CTL_DEL, fd, NULL) == 0); }

@@ -24,17 +24,17 @@
  *
  *   a waiter    how it got there (all under the port's lock but the last)
  *   ----------  ------------------------------------------------------------
- *   linked      GetQueuedCompletionStatusEx found the ring empty: on `top`
- *   handed      a post or a completion unlinked it and wrote its packet: done
- *   released    the close unlinked it with error 735: done
- *   timed out   its deadline passed before it was done: it unlinked itself
- *   woken       handed or released, and its waker set `woken` after unlocking,
+ *   LINKED      GetQueuedCompletionStatusEx found the ring empty: on `top`
+ *   HANDED      a post or a completion unlinked it and wrote its packet
+ *   RELEASED    the close unlinked it: its call fails with 735
+ *   timed out   its deadline passed while LINKED: it unlinked itself
+ *   woken       HANDED or RELEASED, and its waker set `woken` after unlocking,
  *               its last touch of the record: the waiter may return
  *
  *   a port's memory  how it got there
  *   ---------------  -------------------------------------------------------
- *   open             port_create: `handle` set (the lock is made only once)
- *   closed           CloseHandle: `handle` NULL, waiters released, packets
+ *   open             mio__port_create: `handle` set (the lock is made only once)
+ *   closed           port_close: `handle` NULL, waiters released, packets
  *                    dropped, ring freed; files may still hold references
  *   pooled           port_destroy, at the last reference: on `pool`
  *   reopened         port_alloc took it for a new handle: open again, and a
@@ -43,6 +43,7 @@
  */
 /** glibc declares syscall(), for the futex calls, only with this. */
 #define _DEFAULT_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -52,7 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "fault.h"
+#include "port.h"
 
 struct packet {
   ULONG_PTR key;
@@ -61,12 +63,15 @@ struct packet {
   DWORD bytes;
 };
 
+/* A waiter's state under the port's lock (the table above); timed out is
+ * LINKED left by the waiter itself, and woken is the futex word below. */
+enum waiter_state { WAITER_LINKED, WAITER_HANDED, WAITER_RELEASED };
+
 /* A thread blocked in GetQueuedCompletionStatusEx; lives on its stack. */
 struct waiter {
   struct waiter *below, *above; /* neighbours in the stack */
-  int done;             /* under the port lock: packet or error delivered */
-  DWORD error;          /* 0: `packet` holds a packet; else why it woke */
-  struct packet packet;
+  enum waiter_state state;
+  struct packet packet; /* WAITER_HANDED: the packet */
   atomic_uint woken;    /* futex word: 1 once the waker is done with the record */
 };
 
@@ -94,7 +99,7 @@ static atomic_ullong discarded;
 static void port_close(struct mio__object *obj);
 static void port_destroy(struct mio__object *obj);
 
-/* The port of an open handle, locked; NULL with last error 6.  No reference
+/* The port of an open handle, locked; NULL (6) if it is none.  No reference
  * is taken: the caller's handle keeps the port until CloseHandle, which
  * needs the lock too. */
 static struct mio__port *port_lock(HANDLE handle) {
@@ -104,22 +109,18 @@ static struct mio__port *port_lock(HANDLE handle) {
   pthread_mutex_lock(&port->lock);
   if (port->handle != handle) { /* NULL once closed; peek refused a NULL handle */
     pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
-    SetLastError(ERROR_INVALID_HANDLE);
     port = NULL;
   }
   return port;
 }
 
-/* The port of an open handle with one more reference, for a file to keep. */
-static struct mio__port *port_get(HANDLE handle) {
+struct mio__object *mio__port_get(HANDLE handle) {
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return NULL;
   mio__object_retain(&port->hdr);
   pthread_mutex_unlock(&port->lock);
-  return port;
+  return &port->hdr;
 }
-
-static void port_release(struct mio__port *port) { mio__object_release(&port->hdr); }
 
 /* A closed port from the pool, or a new one; NULL when out of memory.  A
  * reused port counts as an allocation too, as each port takes kernel memory
@@ -139,63 +140,22 @@ static struct mio__port *port_alloc(void) {
   return port;
 }
 
-static HANDLE port_create(void) {
+DWORD mio__port_create(HANDLE *out) {
   struct mio__port *port = port_alloc();
-  if (port == NULL) {
-    SetLastError(ERROR_NO_SYSTEM_RESOURCES);
-    return NULL;
-  }
+  if (port == NULL) return ERROR_NO_SYSTEM_RESOURCES;
   atomic_init(&port->hdr.refs, 1);
-  HANDLE handle = mio__handle_insert(&port->hdr);
-  if (handle == NULL) {
+  HANDLE handle;
+  DWORD error = mio__handle_insert(&port->hdr, &handle);
+  if (error != 0) {
     port_destroy(&port->hdr);
-    return NULL;
+    return error;
   }
   pthread_mutex_lock(&port->lock); /* a stale handle's caller may hold it */
   assert(port->ring == NULL && port->top == NULL && port->reserved == 0);
   port->handle = handle;
   pthread_mutex_unlock(&port->lock);
-  return handle;
-}
-
-/**
- * @brief Creates a completion port, or associates a file handle with one.
- * @param FileHandle INVALID_HANDLE_VALUE to create a port, else the file.
- * @param ExistingCompletionPort NULL to create, else the port to associate with.
- * @param CompletionKey Key carried by the file's packets (ignored on creation).
- * @param NumberOfConcurrentThreads Concurrency value (0: processor count).
- * @return The new port, or ExistingCompletionPort; NULL with the last error set.
- *
- * The concurrency value is accepted and not modelled (OS-CREATE-1).
- *
- * @mio{56,65}
- * @mio{77,86}
- *
- * @satisfies{OS-CREATE-1}
- * @satisfies{OS-ASSOC-1}
- * @satisfies{OS-ASSOC-2}
- * @satisfies{OS-ASSOC-3}
- * @satisfies{OS-ASSOC-4}
- * @satisfies{OS-FAULT-1}
- */
-HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
-                              ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
-  (void)NumberOfConcurrentThreads;
-  if (FileHandle == INVALID_HANDLE_VALUE) {
-    if (ExistingCompletionPort == NULL) return port_create();
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return NULL;
-  }
-  HANDLE handle = ExistingCompletionPort != NULL ? ExistingCompletionPort : port_create();
-  if (handle == NULL) return NULL;
-  struct mio__port *port = port_get(handle);
-  DWORD error = port ? mio__file_associate(FileHandle, &port->hdr, CompletionKey)
-                     : ERROR_INVALID_HANDLE;
-  if (port != NULL) port_release(port);
-  if (error == 0) return handle;
-  if (ExistingCompletionPort == NULL) CloseHandle(handle);
-  SetLastError(error);
-  return NULL;
+  *out = handle;
+  return 0;
 }
 
 /* Moves the packets into `ring`, of `cap` slots, which frees the old ring. */
@@ -296,30 +256,15 @@ static struct waiter *handoff(struct mio__port *port, const struct packet *p) {
   if (w != NULL) {
     waiter_unlink(port, w);
     w->packet = *p;
-    w->done = 1;
+    w->state = WAITER_HANDED;
   }
   return w;
 }
 
-/**
- * @brief Queues a packet with the given values, uninterpreted.
- * @param CompletionPort The port.
- * @param dwNumberOfBytesTransferred Byte count of the packet.
- * @param dwCompletionKey Key of the packet.
- * @param lpOverlapped Pointer value of the packet, never dereferenced.
- * @return TRUE, or FALSE with the last error set.
- *
- * @satisfies{OS-WAIT-1}
- * @satisfies{OS-FAULT-1}
- * @satisfies{OS-WAIT-2}
- *
- * @mio{132,147}
- */
-BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
-                                ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) {
-  struct packet p = {dwCompletionKey, lpOverlapped, 0, dwNumberOfBytesTransferred};
-  struct mio__port *port = port_lock(CompletionPort);
-  if (port == NULL) return FALSE;
+DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWORD bytes) {
+  struct packet p = {key, overlapped, 0, bytes};
+  struct mio__port *port = port_lock(handle);
+  if (port == NULL) return ERROR_INVALID_HANDLE;
   DWORD error = 0;
   struct waiter *w = NULL;
   if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
@@ -329,10 +274,10 @@ BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTran
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
-  return error ? mio__fail(error) : TRUE;
+  return error;
 }
 
-int mio__port_reserve(struct mio__object *obj, size_t n) {
+DWORD mio__port_reserve(struct mio__object *obj, size_t n) {
   struct mio__port *port = (struct mio__port *)obj;
   pthread_mutex_lock(&port->lock);
   int ok = 1;
@@ -340,7 +285,7 @@ int mio__port_reserve(struct mio__object *obj, size_t n) {
     ok = ring_grow(port);
   if (ok && port->handle != NULL) port->reserved += n;
   pthread_mutex_unlock(&port->lock);
-  return ok;
+  return ok ? 0 : ERROR_NO_SYSTEM_RESOURCES;
 }
 
 void mio__port_unreserve(struct mio__object *obj) {
@@ -351,19 +296,8 @@ void mio__port_unreserve(struct mio__object *obj) {
   pthread_mutex_unlock(&port->lock);
 }
 
-/**
- * @brief Queues the packet of a completed I/O request, using its reservation.
- *
- * Once the port's handle is closed the packet is dropped, as Windows drops
- * packets of a port nobody can read.
- * @param obj A port object with a reservation.
- * @param key The file's completion key.
- * @param overlapped The request.
- * @param status Its NTSTATUS.
- * @param bytes Bytes transferred.
- *
- * @satisfies{OS-IO-1}
- */
+/* Once the port's handle is closed the packet is dropped, as Windows drops
+ * packets of a port nobody can read. */
 void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED overlapped,
                           DWORD status, DWORD bytes) {
   struct mio__port *port = (struct mio__port *)obj;
@@ -381,12 +315,6 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
   if (w != NULL) waiter_wake(w);
 }
 
-/**
- * @brief Moves @p t, a time on CLOCK_MONOTONIC, @p ms milliseconds later.
- * @param t The time; its tv_nsec is below 10^9 before and after.
- * @param ms The interval.
- * @satisfies{OS-TIME-1}
- */
 void mio__deadline_add(struct timespec *t, DWORD ms) {
   assert(t->tv_nsec >= 0 && t->tv_nsec < 1000000000L);
   t->tv_sec += ms / 1000;
@@ -397,17 +325,17 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
   }
 }
 
-/* Blocks on an empty port, called and returning locked; returns packets
- * taken, or 0 with *error set. */
-static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
-                       ULONG count, DWORD ms, DWORD *error) {
-  struct waiter w = {.below = port->top}; /* woken, done, error: 0 */
+/* Blocks on an empty port, called and returning locked; adds the packets
+ * taken to *n, and returns 0, 258 (timed out) or 735 (released). */
+static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
+                       ULONG count, DWORD ms, ULONG *n) {
+  struct waiter w = {.below = port->top, .state = WAITER_LINKED}; /* woken: 0 */
   if (port->top != NULL) port->top->above = &w;
   port->top = &w;
 
   struct timespec deadline;
   if (ms != INFINITE) {
-    clock_gettime(CLOCK_MONOTONIC, &deadline); /* the model's monotonic clock (OS-TIME-1) */
+    mio__must(clock_gettime(CLOCK_MONOTONIC, &deadline) == 0); /* the model's clock (OS-TIME-1) */
     mio__deadline_add(&deadline, ms);
   }
   mio__blocked_add(1); /* linked: a post now hands its packet to this waiter */
@@ -418,59 +346,31 @@ static ULONG port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
   pthread_mutex_lock(&port->lock);
   mio__blocked_add(-1);
-  if (!w.done) { /* timed out, still on the stack: this port's lock was the right one */
+  if (w.state == WAITER_LINKED) { /* timed out, still on the stack: this port's lock was the right one */
     waiter_unlink(port, &w);
-    *error = WAIT_TIMEOUT;
-    return 0;
+    return WAIT_TIMEOUT;
   }
   while (!atomic_load_explicit(&w.woken, memory_order_acquire))
     futex_wait(&w.woken, NULL); /* a timeout raced the hand-off: the waker is a store away */
-  *error = w.error;
-  if (w.error != 0) return 0;
+  if (w.state == WAITER_RELEASED) return ERROR_ABANDONED_WAIT_0;
   entry_write(&entries[0], &w.packet);
-  if (port->handle != handle) return 1; /* closed since the hand-off: still ours (OS-CLOSE-1) */
-  return 1 + ring_take(port, entries + 1, count - 1);
+  *n = 1;
+  if (port->handle == handle) /* else closed since the hand-off: still ours (OS-CLOSE-1) */
+    *n += ring_take(port, entries + 1, count - 1);
+  return 0;
 }
 
-/**
- * @brief Dequeues up to ulCount packets, waiting only while the port is empty.
- * @param CompletionPort The port.
- * @param lpCompletionPortEntries Array receiving the packets.
- * @param ulCount Capacity of the array, at least 1.
- * @param ulNumEntriesRemoved Receives the number of packets dequeued.
- * @param dwMilliseconds Time limit in ms; INFINITE waits forever.
- * @param fAlertable Ignored: the model has no APCs (mio passes FALSE).
- * @return TRUE if at least one packet was dequeued, else FALSE with the last error set.
- *
- * @mio{97,125}
- *
- * @satisfies{OS-GET-1}
- * @satisfies{OS-GET-2}
- * @satisfies{OS-GET-3}
- * @satisfies{OS-GET-4}
- * @satisfies{OS-GET-5}
- * @satisfies{OS-MEM-1}
- */
-BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
-                                 LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
-                                 PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
-                                 BOOL fAlertable) {
-  (void)fAlertable;
-  if (ulCount == 0) return mio__fail(ERROR_INVALID_PARAMETER); /* OS-GET-1 */
-  if (lpCompletionPortEntries == NULL || ulNumEntriesRemoved == NULL)
-    return mio__fail(ERROR_NOACCESS);
-  struct mio__port *port = port_lock(CompletionPort);
-  if (port == NULL) return FALSE;
-  ULONG n = ring_take(port, lpCompletionPortEntries, ulCount);
-  DWORD error = n > 0 ? 0 : WAIT_TIMEOUT;
-  if (n == 0 && dwMilliseconds != 0)
-    n = port_wait(port, CompletionPort, lpCompletionPortEntries, ulCount, dwMilliseconds, &error);
+DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, DWORD ms,
+                         ULONG *n) {
+  *n = 0;
+  struct mio__port *port = port_lock(handle);
+  if (port == NULL) return ERROR_INVALID_HANDLE;
+  *n = ring_take(port, entries, count);
+  DWORD error = *n > 0 ? 0 : WAIT_TIMEOUT;
+  if (*n == 0 && ms != 0) error = port_wait(port, handle, entries, count, ms, n);
   ring_shrink(port); /* OS-MEM-1: "room for at most 64 packets or for fewer than eight times" */
   pthread_mutex_unlock(&port->lock);
-  if (error == WAIT_TIMEOUT) n = 1; /* OS-GET-2: "count == 1" after a timeout */
-  else if (error == 0 && mio__fault(IOCP_MODEL_FAULT_OVERCOUNT)) n++;
-  *ulNumEntriesRemoved = n;
-  return error ? mio__fail(error) : TRUE;
+  return error;
 }
 
 /* The port's handle was closed: wake every waiter with 735, drop packets
@@ -481,10 +381,7 @@ static void port_close(struct mio__object *obj) {
   struct waiter *w = port->top;
   port->top = NULL;
   port->handle = NULL;
-  for (struct waiter *v = w; v != NULL; v = v->below) {
-    v->done = 1;
-    v->error = ERROR_ABANDONED_WAIT_0;
-  }
+  for (struct waiter *v = w; v != NULL; v = v->below) v->state = WAITER_RELEASED;
   atomic_fetch_add_explicit(&discarded, port->count, memory_order_relaxed);
   free(port->ring);
   port->ring = NULL;
@@ -497,13 +394,6 @@ static void port_close(struct mio__object *obj) {
   }
 }
 
-/**
- * @brief The packets a port has room for, for tests of OS-MEM-1.
- * @param handle A port's handle.
- * @param reserved Receives the slots reserved for pending I/O (0 for a
- *        handle that is not an open port); may be NULL.
- * @return Ring slots, or 0 for a handle that is not an open port.
- */
 size_t mio__port_slots(HANDLE handle, size_t *reserved) {
   if (reserved != NULL) *reserved = 0;
   struct mio__port *port = port_lock(handle);

@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/internal.h"
+#include "model/fault.h"
+#include "model/port.h"
 #include "support.h"
 
 /** @verifies{OS-FILE-1} */
