@@ -199,6 +199,8 @@ void *support_thread_join(support_thread *thread) {
   return result;
 }
 
+void support_close_racing(void *handle) { CU_ASSERT_TRUE(CloseHandle((HANDLE)handle)); }
+
 void support_sleep_ms(unsigned ms) {
   struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
   while (nanosleep(&t, &t) == -1 && errno == EINTR) {

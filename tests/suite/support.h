@@ -200,6 +200,13 @@ typedef enum {
  */
 int support_on_window(support_window window, void (*fn)(void *), void *arg);
 
+/**
+ * @brief Closes @p handle, asserting that the close succeeds: the call a
+ *        test most often arms at a window (a close that wins a race).
+ * @param handle A HANDLE, passed as the window's argument.
+ */
+void support_close_racing(void *handle);
+
 /** @brief Disarms every injected fault and window of the substrate (set-up and tear-down call it). */
 void support_disarm_faults(void);
 

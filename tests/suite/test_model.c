@@ -96,14 +96,12 @@ static void *read_blocking(void *arg) {
   return NULL;
 }
 
-static void close_file(void *handle) { CU_ASSERT_TRUE(CloseHandle((HANDLE)handle)); }
-
 /* A read on `h` whose handle is closed between its lookup and its start:
  * 6, nothing moved or reported. */
 static void read_closed_at_start(HANDLE h, LPOVERLAPPED ov) {
   char buf[2];
   DWORD done = 7;
-  iocp_model_on_window(IOCP_MODEL_WINDOW_FILE_LOOKUP, close_file, h);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_FILE_LOOKUP, support_close_racing, h);
   SetLastError(0);
   CU_ASSERT_FALSE(ReadFile(h, buf, sizeof buf, &done, ov));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
@@ -464,8 +462,6 @@ static void ring_shrinks_at_an_eighth(HANDLE port) {
 }
 
 /* The other side of a race: the port closed after a request reserved its slot. */
-static void close_port(void *port) { CU_ASSERT_TRUE(CloseHandle((HANDLE)port)); }
-
 /* A slot is reserved for each request pending on an associated handle, no
  * more, and is given back when the request completes or fails at once. */
 static void reservations_follow_requests(void) {
@@ -512,7 +508,7 @@ static void reservations_follow_requests(void) {
   /* So does one whose port is closed after the reservation: the closed
    * port's memory, reused by the next port, has no slot reserved. */
   support_untrack(port);
-  iocp_model_on_window(IOCP_MODEL_WINDOW_RESERVED, close_port, port);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_RESERVED, support_close_racing, port);
   memset(&wov, 0, sizeof wov);
   CU_ASSERT_FALSE(WriteFile(w, "x", 1, NULL, &wov));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_DATA);

@@ -255,8 +255,6 @@ void test_os_wait_2(void) {
   CU_ASSERT_EQUAL(a.e[0].lpCompletionKey + b.e[0].lpCompletionKey, 3);
 }
 
-static void close_port(void *port) { CU_ASSERT_TRUE(CloseHandle((HANDLE)port)); }
-
 /** @verifies{OS-CLOSE-1} */
 void test_os_close_1(void) {
   long discarded = support_packets_discarded();
@@ -287,7 +285,7 @@ void test_os_close_1(void) {
    * waiter (the model only: the window is its own). */
   static struct waiter w;
   HANDLE other = new_port();
-  if (support_on_window(SUPPORT_WINDOW_WOKEN, close_port, other)) {
+  if (support_on_window(SUPPORT_WINDOW_WOKEN, support_close_racing, other)) {
     support_untrack(other);
     w = (struct waiter){.port = other, .count = 4};
     support_thread *t = start_blocked(&w, 1);
