@@ -43,6 +43,12 @@ static void list_tests(void) {
     for (CU_pTest t = s->pTest; t != NULL; t = t->pNext) printf("%s\t%s\n", s->pName, t->pName);
 }
 
+/* A test is registered as "ID: phrase"; NAME may be the whole or the ID alone. */
+static int test_named(const char *test_name, const char *name) {
+  size_t id = strcspn(test_name, ":");
+  return strcmp(test_name, name) == 0 || (strlen(name) == id && strncmp(test_name, name, id) == 0);
+}
+
 /* Finds NAME as a suite, else as a test in any suite. */
 static int find(const char *name, CU_pSuite *suite, CU_pTest *test) {
   for (CU_pSuite s = CU_get_registry()->pSuite; s != NULL; s = s->pNext) {
@@ -51,7 +57,7 @@ static int find(const char *name, CU_pSuite *suite, CU_pTest *test) {
       return 1;
     }
     for (CU_pTest t = s->pTest; t != NULL; t = t->pNext) {
-      if (strcmp(t->pName, name) == 0) {
+      if (test_named(t->pName, name)) {
         *suite = s;
         *test = t;
         return 1;

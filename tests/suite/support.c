@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,7 +93,8 @@ static void note(const char *kind, const char *text) {
   CU_pTest test = CU_get_current_test();
   if (nnotes == MAX_NOTES) return;
   struct note *n = &notes[nnotes++];
-  snprintf(n->test, sizeof n->test, "%s", test != NULL ? test->pName : "?");
+  const char *name = test != NULL ? test->pName : "?";
+  snprintf(n->test, sizeof n->test, "%.*s", (int)strcspn(name, ":"), name); /* the ID */
   n->kind = kind;
   snprintf(n->text, sizeof n->text, "%s", text);
 }

@@ -63,4 +63,6 @@ void test_iocp_test_2(void) {
 
 /** The tests of this file: suite "crate_tests". */
 CU_TestInfo suite_crate_tests[] = {
-    {"IOCP-TEST-1", test_iocp_test_1}, {"IOCP-TEST-2", test_iocp_test_2}, CU_TEST_INFO_NULL};
+    {"IOCP-TEST-1: a port made on one thread is used and closed on others", test_iocp_test_1},
+    {"IOCP-TEST-2: upstream's get_many test, two posts in four slots", test_iocp_test_2},
+    CU_TEST_INFO_NULL};

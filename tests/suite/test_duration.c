@@ -73,8 +73,13 @@ void test_iocp_dm_9(void) {
 
 /** The tests of this file: suite "duration_millis". */
 CU_TestInfo suite_duration_millis[] = {
-    {"IOCP-DM-1", test_iocp_dm_1}, {"IOCP-DM-2", test_iocp_dm_2},
-    {"IOCP-DM-3", test_iocp_dm_3}, {"IOCP-DM-4", test_iocp_dm_4},
-    {"IOCP-DM-5", test_iocp_dm_5}, {"IOCP-DM-6", test_iocp_dm_6},
-    {"IOCP-DM-7", test_iocp_dm_7}, {"IOCP-DM-8", test_iocp_dm_8},
-    {"IOCP-DM-9", test_iocp_dm_9}, CU_TEST_INFO_NULL};
+    {"IOCP-DM-1: no timeout is INFINITE", test_iocp_dm_1},
+    {"IOCP-DM-2: a zero timeout is 0 ms", test_iocp_dm_2},
+    {"IOCP-DM-3: under a millisecond rounds up to 1", test_iocp_dm_3},
+    {"IOCP-DM-4: whole milliseconds pass unchanged", test_iocp_dm_4},
+    {"IOCP-DM-5: a fraction rounds up, never to the nearest", test_iocp_dm_5},
+    {"IOCP-DM-6: past UINT32_MAX ms saturates", test_iocp_dm_6},
+    {"IOCP-DM-7: about 49.7 days or more reads as INFINITE", test_iocp_dm_7},
+    {"IOCP-DM-8: Duration::MAX saturates without overflow", test_iocp_dm_8},
+    {"IOCP-DM-9: a nanos field of a second or more carries into secs", test_iocp_dm_9},
+    CU_TEST_INFO_NULL};

@@ -215,9 +215,16 @@ void test_iocp_gm_13(void) {
 
 /** The tests of this file: suite "get_many". */
 CU_TestInfo suite_get_many[] = {
-    {"IOCP-GM-1", test_iocp_gm_1}, {"IOCP-GM-2", test_iocp_gm_2},
-    {"IOCP-GM-3", test_iocp_gm_3}, {"IOCP-GM-4", test_iocp_gm_4},
-    {"IOCP-GM-5", test_iocp_gm_5}, {"IOCP-GM-6", test_iocp_gm_6},
-    {"IOCP-GM-7", test_iocp_gm_7}, {"IOCP-GM-8", test_iocp_gm_8},
-    {"IOCP-GM-9", test_iocp_gm_9}, {"IOCP-GM-10", test_iocp_gm_10},
-    {"IOCP-GM-11", test_iocp_gm_11}, {"IOCP-GM-13", test_iocp_gm_13}, CU_TEST_INFO_NULL};
+    {"IOCP-GM-1: returns what is queued at once, in order", test_iocp_gm_1},
+    {"IOCP-GM-2: leaves the entries past those dequeued untouched", test_iocp_gm_2},
+    {"IOCP-GM-3: an empty port times out after the timeout", test_iocp_gm_3},
+    {"IOCP-GM-4: a zero timeout does not wait", test_iocp_gm_4},
+    {"IOCP-GM-5: no timeout waits for a post", test_iocp_gm_5},
+    {"IOCP-GM-6: an empty list is refused", test_iocp_gm_6},
+    {"IOCP-GM-7: a length past UINT32_MAX is clamped, not truncated", test_iocp_gm_7},
+    {"IOCP-GM-8: NULL arguments are refused", test_iocp_gm_8},
+    {"IOCP-GM-9: a bad or closed port gives 6", test_iocp_gm_9},
+    {"IOCP-GM-10: closing the port releases every waiter with 735", test_iocp_gm_10},
+    {"IOCP-GM-11: an APC neither runs inside nor ends the wait", test_iocp_gm_11},
+    {"IOCP-GM-13: an OS that claims too many statuses is refused", test_iocp_gm_13},
+    CU_TEST_INFO_NULL};

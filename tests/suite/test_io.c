@@ -356,11 +356,17 @@ void test_os_assoc_4(void) {
 
 /** The tests of this file: suite "io". */
 CU_TestInfo suite_io[] = {
-#if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
-    {"IOCP-ADD-8", test_iocp_add_8},
-#endif
-    {"OS-IO-1", test_os_io_1}, {"OS-IO-2", test_os_io_2},
-    {"OS-IO-3", test_os_io_3},       {"OS-IO-4", test_os_io_4}, {"OS-IO-5", test_os_io_5},
-    {"OS-IO-6", test_os_io_6},       {"OS-IO-7", test_os_io_7}, {"OS-IO-8", test_os_io_8},
-    {"OS-IO-9", test_os_io_9},       {"OS-IO-10", test_os_io_10},     {"OS-IO-11", test_os_io_11},
-    {"OS-ASSOC-4", test_os_assoc_4}, CU_TEST_INFO_NULL};
+    {"IOCP-ADD-8: reads and writes complete with their handle's token", test_iocp_add_8},
+    {"OS-IO-1: a request done at once still queues its packet", test_os_io_1},
+    {"OS-IO-2: a request failed at once queues none", test_os_io_2},
+    {"OS-IO-3: a closed handle reads and writes nothing", test_os_io_3},
+    {"OS-IO-4: closing a handle completes its pending read", test_os_io_4},
+    {"OS-IO-5: the other end's close completes a pending read", test_os_io_5},
+    {"OS-IO-6: the OVERLAPPED holds the status and the count", test_os_io_6},
+    {"OS-IO-7: a write to a closed pipe fails with 232", test_os_io_7},
+    {"OS-IO-8: a 0-byte read after the close: data, then 109", test_os_io_8},
+    {"OS-IO-9: a write returns after the reads it satisfied queued", test_os_io_9},
+    {"OS-IO-10: a write without OVERLAPPED is synchronous", test_os_io_10},
+    {"OS-IO-11: a 0-byte read pends until data arrives", test_os_io_11},
+    {"OS-ASSOC-4: requests pending at association complete onto the port", test_os_assoc_4},
+    CU_TEST_INFO_NULL};

@@ -603,11 +603,12 @@ void test_os_mem_1(void) {
 }
 
 /** The tests of this file: suite "model". */
-CU_TestInfo suite_model[] = {{"OS-FILE-1", test_os_file_1},
-                             {"OS-FILE-2", test_os_file_2},
-                             {"OS-FILE-3", test_os_file_3},
-                             {"OS-FILE-4", test_os_file_4},
-                             {"OS-FILE-5", test_os_file_5},
-                             {"OS-TIME-1", test_os_time_1},
-                             {"OS-MEM-1", test_os_mem_1},
-                             CU_TEST_INFO_NULL};
+CU_TestInfo suite_model[] = {
+    {"OS-FILE-1: a handle owns its descriptor; bad descriptors refused", test_os_file_1},
+    {"OS-FILE-2: a call in progress keeps its descriptor open", test_os_file_2},
+    {"OS-FILE-3: no I/O thread, no handle, nothing left behind", test_os_file_3},
+    {"OS-FILE-4: pipes work as sockets do", test_os_file_4},
+    {"OS-FILE-5: a NULL buffer with a length is refused", test_os_file_5},
+    {"OS-TIME-1: a wait ends exactly ms after it began", test_os_time_1},
+    {"OS-MEM-1: a drained port gives its memory back", test_os_mem_1},
+    CU_TEST_INFO_NULL};

@@ -432,11 +432,18 @@ void test_os_handle_3(void) {
 
 /** The tests of this file: suite "os_layer". */
 CU_TestInfo suite_os_layer[] = {
-    {"OS-ASSOC-1", test_os_assoc_1},   {"OS-ASSOC-2", test_os_assoc_2},
-    {"OS-ASSOC-3", test_os_assoc_3},   {"OS-GET-1", test_os_get_1},
-    {"OS-GET-2", test_os_get_2},       {"OS-GET-3", test_os_get_3},
-    {"OS-GET-4", test_os_get_4},       {"OS-GET-5", test_os_get_5},
-    {"OS-WAIT-1", test_os_wait_1},     {"OS-WAIT-2", test_os_wait_2},
-    {"OS-CLOSE-1", test_os_close_1},   {"OS-HANDLE-1", test_os_handle_1},
-    {"OS-HANDLE-2", test_os_handle_2}, {"OS-HANDLE-3", test_os_handle_3},
+    {"OS-ASSOC-1: association returns the existing port", test_os_assoc_1},
+    {"OS-ASSOC-2: a port made for a file is closed if association fails", test_os_assoc_2},
+    {"OS-ASSOC-3: a bad port leaves the file free", test_os_assoc_3},
+    {"OS-GET-1: a count of 0 gives 87", test_os_get_1},
+    {"OS-GET-2: a timeout gives 258 and a count of 1", test_os_get_2},
+    {"OS-GET-3: a bad port gives 6, the count unwritten", test_os_get_3},
+    {"OS-GET-4: NULL arrays give 998", test_os_get_4},
+    {"OS-GET-5: a woken caller also takes packets queued since", test_os_get_5},
+    {"OS-WAIT-1: the caller that blocked last is released first", test_os_wait_1},
+    {"OS-WAIT-2: one packet wakes one caller", test_os_wait_2},
+    {"OS-CLOSE-1: closing discards packets; later calls give 6", test_os_close_1},
+    {"OS-HANDLE-1: closing a bad handle gives 6", test_os_handle_1},
+    {"OS-HANDLE-2: a stale handle gives 6 after its slot is reused", test_os_handle_2},
+    {"OS-HANDLE-3: a file where a port is needed gives 6", test_os_handle_3},
     CU_TEST_INFO_NULL};

@@ -196,14 +196,20 @@ void test_iocp_raw_5(void) {
 
 /** The tests of this file: suite "completion_port". */
 CU_TestInfo suite_completion_port[] = {
-    {"IOCP-NEW-1", test_iocp_new_1}, {"IOCP-NEW-2", test_iocp_new_2},
-    {"IOCP-NEW-3", test_iocp_new_3}, {"IOCP-NEW-4", test_iocp_new_4},
-#if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
-    {"IOCP-ADD-1", test_iocp_add_1}, {"IOCP-ADD-2", test_iocp_add_2},
-    {"IOCP-ADD-3", test_iocp_add_3}, {"IOCP-ADD-4", test_iocp_add_4},
-    {"IOCP-ADD-5", test_iocp_add_5}, {"IOCP-ADD-6", test_iocp_add_6},
-    {"IOCP-ADD-9", test_iocp_add_9},
-#endif
-    {"IOCP-RAW-1", test_iocp_raw_1}, {"IOCP-RAW-2", test_iocp_raw_2},
-    {"IOCP-RAW-3", test_iocp_raw_3}, {"IOCP-RAW-4", test_iocp_raw_4},
-    {"IOCP-RAW-5", test_iocp_raw_5}, CU_TEST_INFO_NULL};
+    {"IOCP-NEW-1: new(0), new(1) and new(UINT32_MAX) work", test_iocp_new_1},
+    {"IOCP-NEW-2: each port is its own", test_iocp_new_2},
+    {"IOCP-NEW-3: an OS failure is returned, the output untouched", test_iocp_new_3},
+    {"IOCP-NEW-4: a NULL output is refused", test_iocp_new_4},
+    {"IOCP-ADD-1: an overlapped handle is added", test_iocp_add_1},
+    {"IOCP-ADD-2: INVALID_HANDLE_VALUE is refused", test_iocp_add_2},
+    {"IOCP-ADD-3: a NULL, bogus, closed or non-file handle gives 6", test_iocp_add_3},
+    {"IOCP-ADD-4: a handle already added is refused", test_iocp_add_4},
+    {"IOCP-ADD-5: a handle without overlapped I/O is refused", test_iocp_add_5},
+    {"IOCP-ADD-6: a NULL port is refused", test_iocp_add_6},
+    {"IOCP-ADD-9: an empty port gives 6, the handle left free", test_iocp_add_9},
+    {"IOCP-RAW-1: as_raw_handle lends the handle", test_iocp_raw_1},
+    {"IOCP-RAW-2: from_raw_handle takes ownership", test_iocp_raw_2},
+    {"IOCP-RAW-3: into_raw_handle gives the handle away", test_iocp_raw_3},
+    {"IOCP-RAW-4: close closes the handle", test_iocp_raw_4},
+    {"IOCP-RAW-5: a NULL port is refused or gives NULL", test_iocp_raw_5},
+    CU_TEST_INFO_NULL};

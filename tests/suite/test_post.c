@@ -109,6 +109,9 @@ void test_iocp_post_5(void) {
 
 /** The tests of this file: suite "post". */
 CU_TestInfo suite_post[] = {
-    {"IOCP-POST-1", test_iocp_post_1}, {"IOCP-POST-2", test_iocp_post_2},
-    {"IOCP-POST-3", test_iocp_post_3}, {"IOCP-POST-4", test_iocp_post_4},
-    {"IOCP-POST-5", test_iocp_post_5}, CU_TEST_INFO_NULL};
+    {"IOCP-POST-1: post delivers its values unchanged", test_iocp_post_1},
+    {"IOCP-POST-2: posts are dequeued in order", test_iocp_post_2},
+    {"IOCP-POST-3: a bad or closed port gives 6", test_iocp_post_3},
+    {"IOCP-POST-4: a NULL port is refused", test_iocp_post_4},
+    {"IOCP-POST-5: out of memory: 1450, the queue intact", test_iocp_post_5},
+    CU_TEST_INFO_NULL};

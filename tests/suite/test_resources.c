@@ -488,6 +488,7 @@ void test_os_handle_4(void) {
 }
 
 /** The tests of this file: suite "resources". */
-CU_TestInfo suite_resources[] = {{"OS-FAULT-1", test_os_fault_1},
-                                 {"OS-HANDLE-4", test_os_handle_4},
-                                 CU_TEST_INFO_NULL};
+CU_TestInfo suite_resources[] = {
+    {"OS-FAULT-1: every resource failure fails cleanly", test_os_fault_1},
+    {"OS-HANDLE-4: churned ports and files leave nothing behind", test_os_handle_4},
+    CU_TEST_INFO_NULL};

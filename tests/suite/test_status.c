@@ -159,13 +159,17 @@ void test_iocp_csa_5(void) {
 
 /** The tests of this file: suite "completion_status". */
 CU_TestInfo suite_completion_status[] = {
-    {"IOCP-CS-1", test_iocp_cs_1},   {"IOCP-CS-2", test_iocp_cs_2},
-    {"IOCP-CS-3", test_iocp_cs_3},   {"IOCP-CS-4", test_iocp_cs_4},
-    {"IOCP-CSN-1", test_iocp_csn_1},
-#if MIO_FEATURE_OS_EXT
-    {"IOCP-CSE-1", test_iocp_cse_1}, {"IOCP-CSE-2", test_iocp_cse_2},
-#endif
-    {"IOCP-CSZ-1", test_iocp_csz_1}, {"IOCP-CSA-1", test_iocp_csa_1},
-    {"IOCP-CSA-2", test_iocp_csa_2}, {"IOCP-CSA-3", test_iocp_csa_3},
-    {"IOCP-CSA-4", test_iocp_csa_4}, {"IOCP-CSA-5", test_iocp_csa_5},
+    {"IOCP-CS-1: a status is laid out as an OVERLAPPED_ENTRY", test_iocp_cs_1},
+    {"IOCP-CS-2: Debug prints CompletionStatus(OVERLAPPED_ENTRY)", test_iocp_cs_2},
+    {"IOCP-CS-3: Debug refuses NULL", test_iocp_cs_3},
+    {"IOCP-CS-4: Debug refuses a short buffer with 122", test_iocp_cs_4},
+    {"IOCP-CSN-1: new stores its values, Internal 0", test_iocp_csn_1},
+    {"IOCP-CSE-1: from_entry is the entry itself", test_iocp_cse_1},
+    {"IOCP-CSE-2: from_entry of NULL is NULL", test_iocp_cse_2},
+    {"IOCP-CSZ-1: zero is new(0, 0, NULL)", test_iocp_csz_1},
+    {"IOCP-CSA-1: bytes_transferred reads the entry", test_iocp_csa_1},
+    {"IOCP-CSA-2: token reads the entry", test_iocp_csa_2},
+    {"IOCP-CSA-3: overlapped reads the entry", test_iocp_csa_3},
+    {"IOCP-CSA-4: entry is the status's own address", test_iocp_csa_4},
+    {"IOCP-CSA-5: a NULL status reads as 0", test_iocp_csa_5},
     CU_TEST_INFO_NULL};

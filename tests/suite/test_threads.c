@@ -91,4 +91,6 @@ void test_iocp_cp_2(void) {
 }
 
 /** The tests of this file: suite "threads". */
-CU_TestInfo suite_threads[] = {{"IOCP-CP-2", test_iocp_cp_2}, CU_TEST_INFO_NULL};
+CU_TestInfo suite_threads[] = {
+    {"IOCP-CP-2: 4 posters and 4 getters move 10^6 packets once each", test_iocp_cp_2},
+    CU_TEST_INFO_NULL};

@@ -20,4 +20,6 @@ void test_iocp_ver_1(void) {
 }
 
 /** The suite's table. */
-CU_TestInfo suite_version[] = {{"IOCP-VER-1", test_iocp_ver_1}, CU_TEST_INFO_NULL};
+CU_TestInfo suite_version[] = {
+    {"IOCP-VER-1: the version names the release and mio 1.1.0", test_iocp_ver_1},
+    CU_TEST_INFO_NULL};

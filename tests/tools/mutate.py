@@ -174,7 +174,7 @@ def run_suite(work, timeout, build="plain"):
 
 def killer(output):
     """The test a failed run names (support.c's FAILED line, or the watchdog's), else ''."""
-    m = re.search(r"^FAILED: (\S+):|^watchdog: test (\S+)", output, re.M)
+    m = re.search(r"^FAILED: ([A-Z]+-[A-Z]+-\d+)|^watchdog: test ([A-Z]+-[A-Z]+-\d+)", output, re.M)
     return (m.group(1) or m.group(2)) if m else ""
 
 

@@ -24,14 +24,14 @@ import traceability  # noqa: E402  (the spec reader)
 
 
 def cunit_results(path):
-    """{(suite, test): 'pass' | 'fail'} from a CUnit Automated results file."""
+    """{(suite, test ID): 'pass' | 'fail'} from a CUnit Automated results file."""
     results = {}
     for suite in ET.parse(path).getroot().iter("CUNIT_RUN_SUITE"):
         name = suite.find(".//SUITE_NAME")
         sname = name.text.strip() if name is not None else ""
         for record in suite.iter("CUNIT_RUN_TEST_RECORD"):
             for outcome in record:
-                test = outcome.find("TEST_NAME").text.strip()
+                test = outcome.find("TEST_NAME").text.strip().split(":")[0]  # "ID: phrase"
                 passed = outcome.tag == "CUNIT_RUN_TEST_SUCCESS"
                 if not passed or (sname, test) not in results:
                     results[(sname, test)] = "pass" if passed else "fail"

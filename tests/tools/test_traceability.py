@@ -53,7 +53,7 @@ static void test_a_1(void) {
   CU_ASSERT_EQUAL(a(), 0);
 }
 
-CU_TestInfo suite_s[] = {{"IOCP-A-1", test_a_1}, CU_TEST_INFO_NULL};
+CU_TestInfo suite_s[] = {{"IOCP-A-1: a returns zero", test_a_1}, CU_TEST_INFO_NULL};
 """
 
 SEED = """# fixture seed
@@ -66,7 +66,7 @@ class Fixture:
     def __init__(self, root):
         self.root = root
         self.files = {"spec/a.md": SPEC, "src/a.c": SOURCE, "tests/t.c": TEST,
-                      "registered.tsv": "s\tIOCP-A-1\n", "seed.txt": SEED}
+                      "registered.tsv": "s\tIOCP-A-1: a returns zero\n", "seed.txt": SEED}
         self.write()
         self.run("--write")  # the committed CSV of the clean fixture
 
@@ -140,9 +140,9 @@ class TraceCheck(unittest.TestCase):
         self.assertFails("src/a.c:1: IOCP-A-1: a requirement mark outside any function")
 
     def test_invariant_without_test(self):
-        self.fx.edit("tests/t.c", '{"IOCP-A-1", test_a_1}, ', "")
+        self.fx.edit("tests/t.c", '{"IOCP-A-1: a returns zero", test_a_1}, ', "")
         self.fx.edit("tests/t.c", "/** @verifies{IOCP-A-1} */\n", "")
-        self.fx.edit("registered.tsv", "s\tIOCP-A-1\n", "")
+        self.fx.edit("registered.tsv", "s\tIOCP-A-1: a returns zero\n", "")
         self.assertFails("spec/a.md:3: IOCP-A-1: invariant has no test")
 
     def test_invariant_with_two_tests(self):
@@ -150,10 +150,15 @@ class TraceCheck(unittest.TestCase):
 static void test_a_1_again(void) {
 }
 
-CU_TestInfo suite_u[] = {{"IOCP-A-1", test_a_1_again}, CU_TEST_INFO_NULL};
+CU_TestInfo suite_u[] = {{"IOCP-A-1: a returns zero again", test_a_1_again}, CU_TEST_INFO_NULL};
 CU_TestInfo suite_s[]""")
-        self.fx.edit("registered.tsv", "s\tIOCP-A-1\n", "s\tIOCP-A-1\nu\tIOCP-A-1\n")
+        self.fx.edit("registered.tsv", "s\tIOCP-A-1: a returns zero\n", "s\tIOCP-A-1: a returns zero\nu\tIOCP-A-1: a returns zero again\n")
         self.assertFails("IOCP-A-1: invariant has 2 tests (u/IOCP-A-1, s/IOCP-A-1)")
+
+    def test_test_registered_without_a_phrase(self):
+        self.fx.edit("tests/t.c", '{"IOCP-A-1: a returns zero", test_a_1}', '{"IOCP-A-1", test_a_1}')
+        self.fx.edit("registered.tsv", "s\tIOCP-A-1: a returns zero\n", "s\tIOCP-A-1\n")
+        self.assertFails("IOCP-A-1: test test_a_1 is registered as 'IOCP-A-1'; register it as 'IOCP-A-1: <what it shows>'")
 
     def test_test_verifying_nothing(self):
         self.fx.edit("tests/t.c", "/** @verifies{IOCP-A-1} */\n", "")
@@ -184,11 +189,11 @@ CU_TestInfo suite_s[]""")
         self.assertFails("spec/a.md:13: IOCP-A-1: defined twice (first at spec/a.md:3)")
 
     def test_matrix_test_not_in_runner(self):
-        self.fx.edit("registered.tsv", "s\tIOCP-A-1\n", "")
-        self.assertFails("tests/t.c:6: IOCP-A-1: test s/IOCP-A-1 is not registered in the runner")
+        self.fx.edit("registered.tsv", "s\tIOCP-A-1: a returns zero\n", "")
+        self.assertFails("tests/t.c:6: IOCP-A-1: test s/IOCP-A-1: a returns zero is not registered in the runner")
 
     def test_runner_test_not_in_matrix(self):
-        self.fx.edit("registered.tsv", "s\tIOCP-A-1\n", "s\tIOCP-A-1\ns\tIOCP-A-7\n")
+        self.fx.edit("registered.tsv", "s\tIOCP-A-1: a returns zero\n", "s\tIOCP-A-1: a returns zero\ns\tIOCP-A-7\n")
         self.assertFails("runner --list: IOCP-A-7: registered test s/IOCP-A-7 has no annotated source")
 
     def test_edited_sentence_makes_csv_stale(self):

@@ -360,22 +360,24 @@ def read_tests(root, reqs, problems):
 
 
 def link_tests(reqs, verifies, registered, runner_list, problems):
+    """A test is registered as 'ID: phrase', libuv's way: its name reads as a sentence;
+    tools key on the ID before the colon."""
     seen_funcs = set()
     for suite, name, func, where in registered:
         seen_funcs.add(func)
         ids, vwhere = verifies.get(func, ([], where))
         if len(ids) != 1:
-            problems.add(vwhere, name, f"test {func} verifies {len(ids)} requirements; it must verify exactly one")
+            problems.add(vwhere, name.split(":")[0], f"test {func} verifies {len(ids)} requirements; it must verify exactly one")
             continue
         rid = ids[0]
         if rid not in reqs:
             problems.add(vwhere, rid, f"@verifies names an unknown ID (test {func})")
             continue
-        if name != rid:
-            problems.add(where, rid, f"test {func} is registered as '{name}'; register it under its ID")
+        if not re.fullmatch(re.escape(rid) + r": \S.*", name):
+            problems.add(where, rid, f"test {func} is registered as '{name}'; register it as '{rid}: <what it shows>'")
         if (suite, name) not in runner_list:
             problems.add(where, rid, f"test {suite}/{name} is not registered in the runner (runner --list)")
-        reqs[rid]["tests"].append((suite, name, func))
+        reqs[rid]["tests"].append((suite, rid, func))
     for func, (ids, where) in verifies.items():
         if func not in seen_funcs:
             problems.add(where, ids[0], f"test {func} is annotated but not registered in a suite")
