@@ -67,16 +67,16 @@ static DWORD associate(HANDLE file_handle, HANDLE port_handle, ULONG_PTR key) {
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
-  (void)NumberOfConcurrentThreads;
+  (void)NumberOfConcurrentThreads; /* OS-CREATE-1: accepted, not modelled */
   if (FileHandle == INVALID_HANDLE_VALUE && ExistingCompletionPort != NULL)
     return handle_or_fail(ERROR_INVALID_PARAMETER, NULL);
   HANDLE port = ExistingCompletionPort;
   DWORD error = port == NULL ? mio__port_create(&port) : 0;
   if (error == 0 && FileHandle != INVALID_HANDLE_VALUE) {
     error = associate(FileHandle, port, CompletionKey);
-    if (error != 0 && ExistingCompletionPort == NULL) mio__handle_close(port);
+    if (error != 0 && ExistingCompletionPort == NULL) mio__handle_close(port); /* OS-ASSOC-2 */
   }
-  return handle_or_fail(error, port);
+  return handle_or_fail(error, port); /* OS-ASSOC-1: the existing port itself */
 }
 
 /**
@@ -111,7 +111,7 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
   ULONG n;
   DWORD error = mio__port_get_many(CompletionPort, lpCompletionPortEntries, ulCount,
                                    dwMilliseconds, &n);
-  if (error == ERROR_INVALID_HANDLE) return fail(error); /* the count is left as it was */
+  if (error == ERROR_INVALID_HANDLE) return fail(error); /* OS-GET-3: the count unwritten */
   if (error == WAIT_TIMEOUT) n = 1; /* OS-GET-2: "count == 1" after a timeout */
   else if (error == 0 && mio__fault(IOCP_MODEL_FAULT_OVERCOUNT)) n++;
   *ulNumEntriesRemoved = n;

@@ -15,7 +15,7 @@
 struct mio__io_link {
   struct mio__io_link *next; /**< Next in the thread's list of references to drop. */
   struct mio__object *obj;   /**< The file: the thread holds a reference while it watches it. */
-  void (*ready)(struct mio__io_link *link); /**< Called by the thread when the descriptor is ready. */
+  void (*ready)(struct mio__io_link *link); /**< The thread's call when the descriptor is ready. */
 };
 
 /**

@@ -346,7 +346,7 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
   pthread_mutex_lock(&port->lock);
   mio__blocked_add(-1);
-  if (w.state == WAITER_LINKED) { /* timed out, still on the stack: this port's lock was the right one */
+  if (w.state == WAITER_LINKED) { /* timed out, still on this port's stack */
     waiter_unlink(port, &w);
     return WAIT_TIMEOUT;
   }
