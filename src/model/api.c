@@ -274,7 +274,6 @@ HANDLE iocp_model_handle_from_fd(int fd, DWORD flags) {
   return handle_or_fail(error, handle);
 }
 
-/** @satisfies{OS-FAULT-1} */
 void iocp_model_inject_fault(iocp_model_fault fault, unsigned nth) {
   if ((unsigned)fault < IOCP_MODEL_FAULT_KINDS) mio__fault_arm(fault, nth);
 }

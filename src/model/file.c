@@ -38,10 +38,14 @@
 #include "port.h"
 
 /* The NTSTATUS values a request ends with, in its OVERLAPPED and its packet. */
-#define STATUS_PENDING 0x103u          /* still in progress */
-#define STATUS_PIPE_BROKEN 0xC000014Bu /* a read of a closed pipe, or of a closed handle */
-#define STATUS_PIPE_CLOSING 0xC00000B1u /* a write to a pipe whose reader is closed */
-#define STATUS_UNSUCCESSFUL 0xC0000001u /* a failure without a closer code */
+/** NTSTATUS: still in progress. */
+#define STATUS_PENDING 0x103u
+/** NTSTATUS: a read of a closed pipe, or of a closed handle. */
+#define STATUS_PIPE_BROKEN 0xC000014Bu
+/** NTSTATUS: a write to a pipe whose reader is closed. */
+#define STATUS_PIPE_CLOSING 0xC00000B1u
+/** NTSTATUS: a failure without a closer code. */
+#define STATUS_UNSUCCESSFUL 0xC0000001u
 
 struct request {
   struct request *next;

@@ -63,9 +63,13 @@ struct packet {
   DWORD bytes;
 };
 
-/* A waiter's state under the port's lock (the table above); timed out is
- * LINKED left by the waiter itself, and woken is the futex word below. */
-enum waiter_state { WAITER_LINKED, WAITER_HANDED, WAITER_RELEASED };
+/** A waiter's state under the port's lock (the table above); timed out is
+ *  LINKED left by the waiter itself, and woken is the futex word below. */
+enum waiter_state {
+  WAITER_LINKED,  /**< on the stack, waiting */
+  WAITER_HANDED,  /**< given a packet */
+  WAITER_RELEASED /**< released by the close: 735 */
+};
 
 /* A thread blocked in GetQueuedCompletionStatusEx; lives on its stack. */
 struct waiter {
