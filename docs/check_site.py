@@ -9,7 +9,8 @@ traceability.csv, and the two-click rule: for every invariant, two clicks
 from index.html reach the definition of each C symbol that implements it
 (a function's with its code shown) and its test with its body shown; and,
 when make docs found mio's source, that every walkthrough section shows its
-Rust; and that the matrix fits a 1280 px window.  Saves screenshots of the
+Rust; that no plain word links to a symbol of the scenario program; and that
+the matrix fits a 1280 px window.  Saves screenshots of the
 main page, the matrix, the walkthrough and one function page.
 Usage: check_site.py HTML_DIR SHOT_DIR.  Debian's python3 with
 python3-selenium and chromium-driver.
@@ -18,6 +19,7 @@ import csv
 import importlib.util
 import json
 import os
+import re
 import shutil
 import sys
 import urllib.parse
@@ -28,6 +30,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 COLLECT = """return JSON.stringify({
   ids: Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name),
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  words: Array.from(document.querySelectorAll('a.el')).map(a => [a.textContent, a.href]),
   text: document.body ? document.body.innerText : '',
   members: Array.from(document.querySelectorAll('div.memitem')).map(m => {
     const title = m.previousElementSibling, anchor = title && title.previousElementSibling;
@@ -115,6 +118,26 @@ def rust_in_walkthrough(seen, html_dir):
     return problems
 
 
+def stray_links(seen, html_dir):
+    """Problems: a plain word linked to a symbol of the scenario program (Doxygen links
+    every word that names a documented symbol, so a type of tests/scenario/selector.c
+    named like a word of prose draws links from pages that never meant it)."""
+    source = open(os.path.join("tests", "scenario", "selector.c"), encoding="utf-8").read()
+    own = {"selector_8c.html", "selector_8c_source.html"} | {
+        "struct" + name.replace("_", "__") + ".html"
+        for name in re.findall(r"^typedef struct (\w+)", source, re.M)}
+    index = ("annotated", "classes", "files", "globals", "functions", "dir_")
+    problems = []
+    for page, found in sorted(seen.items()):
+        if page in own or page.startswith(index):
+            continue
+        for text, href in found.get("words", []):
+            target = os.path.basename(urllib.parse.urlsplit(href).path)
+            if target in own and re.fullmatch(r"[a-z]+", text.strip()):
+                problems.append(f"{page}: the word {text.strip()!r} links to the scenario program ({target})")
+    return problems
+
+
 def main(html_dir, shot_dir):
     html_dir = os.path.abspath(html_dir)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -162,6 +185,7 @@ def main(html_dir, shot_dir):
     ids = [r["req_id"] for r in rows]
     problems += two_clicks(seen, html_dir, rows)
     problems += rust_in_walkthrough(seen, html_dir)
+    problems += stray_links(seen, html_dir)
     matrix = seen.get("traceability.html", {"text": ""})["text"]
     problems += [f"traceability.html: requirement {i} is not on the matrix page"
                  for i in ids if i not in matrix]

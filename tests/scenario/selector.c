@@ -48,41 +48,41 @@ static int failures;
 enum { POLL_RECEIVE = 0x1, POLL_SEND = 0x4 };
 
 /** event.rs L8-11: an event is readiness flags and the user's Token. */
-typedef struct event {
+typedef struct sel_event {
   uint32_t flags;
   uintptr_t token;
-} event;
+} sel_event;
 
 /** The events of one select (mio's `Events`, event.rs L120-169). */
-typedef struct events {
-  event item[16];
+typedef struct sel_events {
+  sel_event item[16];
   size_t len;
-} events;
+} sel_events;
 
 /* [snippet-overlapped] */
 /** overlapped.rs L8-12: the OVERLAPPED first, then the function that handles its packet. */
-typedef struct overlapped {
+typedef struct sel_overlapped {
   OVERLAPPED inner;
-  void (*callback)(const OVERLAPPED_ENTRY *entry, events *out);
-} overlapped;
+  void (*callback)(const OVERLAPPED_ENTRY *entry, sel_events *out);
+} sel_overlapped;
 /* [snippet-overlapped] */
 
 /** A stand-in for mio's `NamedPipe` inner state: one read in flight. */
-typedef struct named_pipe {
+typedef struct sel_named_pipe {
   HANDLE handle;
   uintptr_t token; /* the user's Token */
-  overlapped read;
+  sel_overlapped read;
   char buf[16];
   DWORD got;
   int reads_done;
-} named_pipe;
+} sel_named_pipe;
 
 /** A stand-in for an AFD poll's `SockState`. */
-typedef struct sock_state {
+typedef struct sel_sock_state {
   OVERLAPPED inner;
   uintptr_t token;
   int polls_done;
-} sock_state;
+} sel_sock_state;
 
 /** The selector: one port, shared by its wakers and pipes. */
 typedef struct selector {
@@ -105,19 +105,19 @@ static uint32_t waker_wake(const selector *sel, uintptr_t token) {
 /* [snippet-read-done] */
 /* named_pipe.rs L867-868 (read_done): the packet, read through from_entry, finds its pipe
  * from the OVERLAPPED's address; with no event list (a drop) it only cleans up. */
-static void read_done(const OVERLAPPED_ENTRY *entry, events *out) {
+static void read_done(const OVERLAPPED_ENTRY *entry, sel_events *out) {
   const mio_completion_status *status = mio_completion_status_from_entry(entry);
-  overlapped *ov = (overlapped *)mio_completion_status_overlapped(status);
-  named_pipe *pipe = (named_pipe *)((char *)ov - offsetof(named_pipe, read));
+  sel_overlapped *ov = (sel_overlapped *)mio_completion_status_overlapped(status);
+  sel_named_pipe *pipe = (sel_named_pipe *)((char *)ov - offsetof(sel_named_pipe, read));
   pipe->got = mio_completion_status_bytes_transferred(status);
   pipe->reads_done++;
-  if (out != NULL) out->item[out->len++] = (event){POLL_RECEIVE, pipe->token};
+  if (out != NULL) out->item[out->len++] = (sel_event){POLL_RECEIVE, pipe->token};
 }
 /* [snippet-read-done] */
 
 /* [snippet-register] */
 /* named_pipe.rs L628-634: odd tokens name pipes (NEXT_TOKEN starts at 1, steps by 2). */
-static uint32_t pipe_register(const selector *sel, named_pipe *pipe, uintptr_t token) {
+static uint32_t pipe_register(const selector *sel, sel_named_pipe *pipe, uintptr_t token) {
   static uintptr_t next_token = 1;
   next_token += 2;
   pipe->token = token;
@@ -132,19 +132,19 @@ static uint32_t pipe_register(const selector *sel, named_pipe *pipe, uintptr_t t
 
 /* [snippet-feed] */
 /* selector.rs L486-521: the three kinds of packet. */
-static void feed_events(const mio_completion_status *statuses, size_t n, events *out) {
+static void feed_events(const mio_completion_status *statuses, size_t n, sel_events *out) {
   for (size_t i = 0; i < n; i++) {
     const mio_completion_status *s = &statuses[i];
     if (mio_completion_status_overlapped(s) == NULL) { /* posted: a Waker */
-      out->item[out->len++] = (event){mio_completion_status_bytes_transferred(s),
+      out->item[out->len++] = (sel_event){mio_completion_status_bytes_transferred(s),
                                       mio_completion_status_token(s)};
     } else if (mio_completion_status_token(s) % 2 == 1) { /* a named pipe: its callback */
-      overlapped *ov = (overlapped *)mio_completion_status_overlapped(s);
+      sel_overlapped *ov = (sel_overlapped *)mio_completion_status_overlapped(s);
       ov->callback(mio_completion_status_entry(s), out);
     } else { /* an AFD poll: the OVERLAPPED leads to its socket's state */
-      sock_state *sock = (sock_state *)mio_completion_status_overlapped(s);
+      sel_sock_state *sock = (sel_sock_state *)mio_completion_status_overlapped(s);
       sock->polls_done++;
-      out->item[out->len++] = (event){mio_completion_status_bytes_transferred(s), sock->token};
+      out->item[out->len++] = (sel_event){mio_completion_status_bytes_transferred(s), sock->token};
     }
   }
 }
@@ -152,7 +152,7 @@ static void feed_events(const mio_completion_status *statuses, size_t n, events 
 
 /* [snippet-select] */
 /* selector.rs L448-466: get_many, and a timeout is zero events, not an error. */
-static uint32_t selector_select(const selector *sel, events *out, const mio_duration *timeout) {
+static uint32_t selector_select(const selector *sel, sel_events *out, const mio_duration *timeout) {
   mio_completion_status statuses[16];
   size_t n = 0;
   out->len = 0;
@@ -177,7 +177,8 @@ static size_t selector_drop(selector *sel) {
     for (size_t i = 0; i < n; i++) {
       const mio_completion_status *s = &statuses[i];
       if (mio_completion_status_overlapped(s) != NULL && mio_completion_status_token(s) % 2 == 1)
-        ((overlapped *)mio_completion_status_overlapped(s))->callback(mio_completion_status_entry(s), NULL);
+        ((sel_overlapped *)mio_completion_status_overlapped(s))
+            ->callback(mio_completion_status_entry(s), NULL);
     }
     drained += n;
   } while (n > 0);
@@ -195,8 +196,8 @@ static size_t selector_drop(selector *sel) {
  */
 int main(void) {
   selector sel;
-  events ev;
-  named_pipe pipe = {0};
+  sel_events ev;
+  sel_named_pipe pipe = {0};
   HANDLE other = NULL;
   const mio_duration short_wait = {0, 1000000}, second = {1, 0};
   EXPECT(selector_new(&sel) == 0);
@@ -221,7 +222,7 @@ int main(void) {
   EXPECT(pipe.reads_done == 1 && pipe.got == 4 && memcmp(pipe.buf, "ping", 4) == 0);
 
   /* An AFD poll's completion (a stand-in): an even token and the socket's state. */
-  sock_state sock = {.token = 9};
+  sel_sock_state sock = {.token = 9};
   EXPECT(mio_completion_port_post(&sel.port, mio_completion_status_new(POLL_SEND, 2, &sock.inner)) == 0);
   EXPECT(selector_select(&sel, &ev, &second) == 0 && ev.len == 1);
   EXPECT(ev.item[0].token == 9 && ev.item[0].flags == POLL_SEND && sock.polls_done == 1);
@@ -235,7 +236,7 @@ int main(void) {
   EXPECT(WriteFile(other, "pong!", 5, &written, &write_ov) || GetLastError() == ERROR_IO_PENDING);
   EXPECT(selector_select(&sel, &ev, &second) == 0 && ev.len >= 1);
   if (ev.len == 1) { /* the read may complete just after the first get */
-    events more;
+    sel_events more;
     EXPECT(selector_select(&sel, &more, &second) == 0 && more.len == 1);
     ev.item[ev.len++] = more.item[0];
   }
