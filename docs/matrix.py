@@ -5,12 +5,28 @@ Usage: matrix.py CSV OUT.md [CHECKS]: CHECKS is trace-check's summary line, whic
 says what was checked and what was not.  Python 3 standard library only."""
 import csv
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "tools"))
 import traceability  # noqa: E402  (the spec's requirement sentences)
 
 UPSTREAM = "https://github.com/tokio-rs/mio/blob/v1.1.0/src/sys/windows/iocp.rs"
+
+
+LOCATION = re.compile(r"((?:src|tests)/[\w/.-]+\.[ch]):(\d+)(?:-\d+)?")
+
+
+def source_page(path):
+    """The page of Doxygen's listing of `path` (its name escaped as Doxygen escapes it)."""
+    name = os.path.basename(path).replace("_", "__").replace(".", "_8")
+    return f"{name}_source.html"
+
+
+def source_links(text):
+    """Each file:line in `text` as a link that opens the source listing at that line."""
+    return LOCATION.sub(lambda m: f'<a href="{source_page(m.group(1))}#l{int(m.group(2)):05d}">'
+                        f"{m.group(0)}</a>", text)
 
 
 def refs(cell):
@@ -24,7 +40,7 @@ def row(r, sentence):
     if r["mio_lines"] != "—":
         first, last = r["mio_lines"][1:].split("-")
         mio = f"<a href=\"{UPSTREAM}#L{first}-L{last}\">{r['mio_lines']}</a>"
-    where = r["c_location"].replace(";", "<br>") or ""
+    where = source_links(r["c_location"].replace(";", "<br>"))
     text = sentence.replace("|", "\\|")
     return (f"| \\ref {r['req_id']} \"{r['req_id']}\"<br>{text} | {r['kind']}<br>*{r['evidence_kind']}* | "
             f"{mio} | {refs(r['c_symbol'])}<br><small>{where}</small> | {refs(r['cunit_function'])} | "
@@ -33,7 +49,7 @@ def row(r, sentence):
 
 def proof(r):
     """The clauses that formalise the requirement: proved in src/, assumed in tests/proof/."""
-    return "<br>".join(r.get("proof", "").split(";")) or "—"
+    return source_links("<br>".join(r.get("proof", "").split(";"))) or "—"
 
 
 def main(src, out, checks=None):

@@ -12,11 +12,15 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "docs"))
+from matrix import source_links  # noqa: E402  (file:line as a link into the listing)
 EVIDENCE = re.compile(r"^<br>evidence: ")
 
 
 def links(r):
     code = ", ".join(f"\\ref {s}" for s in r["c_symbol"].split(";") if s)
+    if r["c_location"]:
+        code += " (" + source_links(r["c_location"].replace(";", ", ")) + ")"
     test = f"\\ref {r['cunit_function']}" if r["cunit_function"] else ""
     parts = [f"code: {code}" if code else "", f"test: {test}" if test else ""]
     return "<br>" + " · ".join(p for p in parts if p) if any(parts) else ""
