@@ -98,7 +98,8 @@ def two_clicks(seen, html_dir, rows):
 
 
 def rust_in_walkthrough(seen, html_dir):
-    """Problems: a walkthrough section without its Rust, when make docs found mio's source."""
+    """Problems: a walkthrough section that does not show its Rust from the range's first
+    line (doc comments included), when make docs found mio's source."""
     snippets = os.path.join(os.path.dirname(html_dir), "gen", "iocp.rs.txt")
     if not os.path.exists(snippets):
         return ["walkthrough: build/docs/gen/iocp.rs.txt is missing (make docs writes it)"]
@@ -110,11 +111,12 @@ def rust_in_walkthrough(seen, html_dir):
     for line in lines[1:]:
         if line.startswith("// [rust-L"):
             block = None if block is not None else line[4:-1]
-        elif block and line.strip() and not line.strip().startswith("//"):
+        elif block and line.strip():
             start = block[len("rust-L"):].split("-")[0]
             if f"L{start}-" in page and line.strip() not in page:
-                problems.append(f"walkthrough: section {block} does not show its Rust ({line.strip()!r})")
-            block = ""  # first code line of the block checked
+                problems.append(f"walkthrough: section {block} does not show its Rust from its "
+                                f"first line ({line.strip()!r})")
+            block = ""  # the range's first line (a doc comment too) checked
     return problems
 
 
