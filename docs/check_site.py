@@ -11,7 +11,7 @@ from index.html reach the definition of each C symbol that implements it
 when make docs found mio's source, that every walkthrough section shows its
 Rust; that no plain word links to a symbol of the scenario program; and that
 the matrix fits a 1280 px window.  Saves screenshots of the
-main page, the matrix, the walkthrough and one function page.
+main page, the matrix, the walkthrough, the deviations page and one function page.
 Usage: check_site.py HTML_DIR SHOT_DIR.  Debian's python3 with
 python3-selenium and chromium-driver.
 """
@@ -39,7 +39,7 @@ COLLECT = """return JSON.stringify({
             code: !!m.querySelector('div.fragment')}; })})"""
 SHOTS = [("main", "index.html", None), ("matrix", "traceability.html", None),
          ("walkthrough", "walkthrough.html", None), ("mio_usage", "mio_usage.html", None),
-         ("diagram", "why.html", None),
+         ("diagram", "why.html", None), ("deviations", "deviations.html", None),
          ("function", "iocp_8c.html", "mio_completion_port_get_many")]
 # True if the page's content fits the 1280 px window: no sideways scrolling.
 FITS = """const c = document.getElementById('doc-content') || document.documentElement;
