@@ -9,8 +9,9 @@ traceability.csv, and the two-click rule: for every invariant, two clicks
 from index.html reach the definition of each C symbol that implements it
 (a function's with its code shown) and its test with its body shown; and,
 when make docs found mio's source, that every walkthrough section shows its
-Rust; that no plain word links to a symbol of the scenario program; and that
-the matrix fits a 1280 px window.  Saves screenshots of the
+Rust; that no plain word links to a symbol of the scenario program; that no
+page holds a placeholder where a result belongs; and that the matrix fits a
+1280 px window.  Saves screenshots of the
 main page, the matrix, the walkthrough, the deviations page and one function page.
 Usage: check_site.py HTML_DIR SHOT_DIR.  Debian's python3 with
 python3-selenium and chromium-driver.
@@ -120,6 +121,16 @@ def rust_in_walkthrough(seen, html_dir):
     return problems
 
 
+# What a page says when it holds no result: a site must not promise one and show this.
+PLACEHOLDERS = ("No report yet", "No chart yet", "did not run before this page was made")
+
+
+def placeholders(seen):
+    """Problems: a page that holds a placeholder where a result belongs."""
+    return [f"{page}: holds a placeholder ({p!r}), not a result" for page, found in sorted(seen.items())
+            for p in PLACEHOLDERS if p in found["text"]]
+
+
 def stray_links(seen, html_dir):
     """Problems: a plain word linked to a symbol of the scenario program (Doxygen links
     every word that names a documented symbol, so a type of tests/scenario/selector.c
@@ -188,6 +199,7 @@ def main(html_dir, shot_dir):
     problems += two_clicks(seen, html_dir, rows)
     problems += rust_in_walkthrough(seen, html_dir)
     problems += stray_links(seen, html_dir)
+    problems += placeholders(seen)
     matrix = seen.get("traceability.html", {"text": ""})["text"]
     problems += [f"traceability.html: requirement {i} is not on the matrix page"
                  for i in ids if i not in matrix]

@@ -6,7 +6,8 @@
 # Usage: deps.sh TARGET   (build, conformance, docs, prove, upstream, bench, test)
 #   build        make, make check, make install: a C compiler, ar, CUnit
 #   conformance  build, plus Python and the Win32 side: mingw-w64 and Wine
-#   docs         Doxygen, Graphviz and Python (make docs, install-docs)
+#   docs         the build set, Doxygen, Graphviz and Python (make docs runs the
+#                suite on the model and trace-check for the pages that report them)
 #   prove        Frama-C, Why3 and the provers Z3 and CVC4; then `why3 config detect`
 #   bench        make bench: the build set, valgrind (callgrind), gnuplot, Python
 #   upstream     make diff-upstream: the Win32 side, plus Debian's rustc and its
@@ -52,7 +53,7 @@ docs() {
 case $target in
   build) build ;;
   conformance) build; win32 ;;
-  docs) docs ;;
+  docs) build; docs ;;
   prove) prove ;;
   upstream) win32; upstream ;;
   bench)
