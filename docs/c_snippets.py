@@ -3,8 +3,8 @@
 
 For each function, read from the comment that opens it in src/iocp.c
 (`/* <design-document section>; iocp.rs L<first>-<last>. */`):
-- GEN/iocp_snippets.c, snippet `snippet-<function>`: its ACSL contract and
-  its definition;
+- GEN/iocp_snippets.c, snippet `snippet-<function>`: its definition, and
+  snippet `contract-<function>`: its ACSL contract, which the pages fold;
 - GEN/iocp_snippets.rs.txt, snippet `rust-<function>`: the upstream lines,
   copied from GEN/iocp.rs.txt (docs/upstream_snippets.py, run first).
 The function pages quote both (`@side_by_side{function}`, docs/Doxyfile), and
@@ -33,7 +33,8 @@ def definition_end(lines, start):
 
 
 def functions(lines):
-    """(name, first, last, body) of each function that opens with its upstream lines."""
+    """(name, first, last, contract, definition) of each function that opens with its
+    upstream lines."""
     i = 0
     while i < len(lines):
         m = OPENING.match(lines[i])
@@ -44,7 +45,8 @@ def functions(lines):
                     j += 1
                 j += 1
             end = definition_end(lines, j)
-            yield NAME.search(lines[j]).group(1), m.group(1), m.group(2), lines[i + 1:end + 1]
+            yield (NAME.search(lines[j]).group(1), m.group(1), m.group(2), lines[i + 1:j],
+                   lines[j:end + 1])
             i = end
         i += 1
 
@@ -66,11 +68,12 @@ def main(gen):
     lines = open(os.path.join(ROOT, "src", "iocp.c"), encoding="utf-8").read().split("\n")
     rust = rust_blocks(os.path.join(gen, "iocp.rs.txt"))
     c_out, rust_out, names = [], [], []
-    for name, first, last, body in functions(lines):
+    for name, first, last, contract, body in functions(lines):
         names.append(name)
         if f"rust-L{first}-{last}" not in rust:
             sys.exit(f"c_snippets: iocp.rs.txt has no lines {first}-{last} (for {name})")
-        c_out += [f"/* [snippet-{name}] */", *body, f"/* [snippet-{name}] */", ""]
+        c_out += [f"/* [snippet-{name}] */", *body, f"/* [snippet-{name}] */", "",
+                  f"/* [contract-{name}] */", *contract, f"/* [contract-{name}] */", ""]
         rust_out += [f"// [rust-{name}]", f"// mio 1.1.0 src/sys/windows/iocp.rs lines {first}-{last}",
                      *rust[f"rust-L{first}-{last}"], f"// [rust-{name}]", ""]
     with open(os.path.join(gen, "iocp_snippets.c"), "w", encoding="utf-8") as f:
