@@ -15,6 +15,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "docs"))
 from matrix import source_links  # noqa: E402  (file:line as a link into the listing)
 EVIDENCE = re.compile(r"^<br>evidence: ")
+ATTRIBUTES = re.compile(r"^<br>\*(invariant|descriptive|not code)\* · seed: ")
+KIND = re.compile(r"\*(invariant|descriptive|not code|upstream|C API|documented|observed on Windows|"
+                  r"observed on Wine only|model's choice)\*")
+INTRO = ("Each requirement below has its sentence, then its kind, the section of the design "
+         "document it comes from, the mio lines and the Rust item, then its evidence; "
+         "\\ref spec_reads \"how a requirement reads\" says what each word means, and "
+         "each kind below links there.")
+
+
+def reader_words(line):
+    """An attribute or evidence line as a reader gets it: each kind a link to its meaning,
+    `seed:` (the spec's own word) as "design document:"."""
+    if ATTRIBUTES.match(line):
+        line = line.replace(" · seed: ", " · design document: ", 1)
+    if ATTRIBUTES.match(line) or EVIDENCE.match(line) or line.startswith("<br>*"):
+        line = KIND.sub(lambda m: f'\\ref spec_reads "{m.group(1)}"', line)
+    return line
 
 
 def links(r):
@@ -33,12 +50,15 @@ def main(csv_path, out_dir):
     for name in sorted(os.listdir(os.path.join(ROOT, "spec"))):
         if not name.endswith(".md"):
             continue
-        out, current = [], None
+        out, current, intro = [], None, name != "README.md"
         for line in open(os.path.join(ROOT, "spec", name), encoding="utf-8").read().split("\n"):
             m = re.match(r"^\\anchor (\S+)", line)
             if m:
                 current = m.group(1)
-            out.append(line)
+            out.append(reader_words(line))
+            if intro and line.startswith("# "):
+                out += ["", INTRO]
+                intro = False
             if current and EVIDENCE.match(line) and current in rows:
                 extra = links(rows[current])
                 if extra:
