@@ -356,7 +356,9 @@ void test_os_assoc_4(void) {
 
 /** The tests of this file: suite "io". */
 CU_TestInfo suite_io[] = {
+#if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
     {"IOCP-ADD-8: reads and writes complete with their handle's token", test_iocp_add_8},
+#endif
     {"OS-IO-1: a request done at once still queues its packet", test_os_io_1},
     {"OS-IO-2: a request failed at once queues none", test_os_io_2},
     {"OS-IO-3: a closed handle reads and writes nothing", test_os_io_3},

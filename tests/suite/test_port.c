@@ -200,6 +200,7 @@ CU_TestInfo suite_completion_port[] = {
     {"IOCP-NEW-2: each port is its own", test_iocp_new_2},
     {"IOCP-NEW-3: an OS failure is returned, the output untouched", test_iocp_new_3},
     {"IOCP-NEW-4: a NULL output is refused", test_iocp_new_4},
+#if MIO_FEATURE_NET || MIO_FEATURE_OS_EXT
     {"IOCP-ADD-1: an overlapped handle is added", test_iocp_add_1},
     {"IOCP-ADD-2: INVALID_HANDLE_VALUE is refused", test_iocp_add_2},
     {"IOCP-ADD-3: a NULL, bogus, closed or non-file handle gives 6", test_iocp_add_3},
@@ -207,6 +208,7 @@ CU_TestInfo suite_completion_port[] = {
     {"IOCP-ADD-5: a handle without overlapped I/O is refused", test_iocp_add_5},
     {"IOCP-ADD-6: a NULL port is refused", test_iocp_add_6},
     {"IOCP-ADD-9: an empty port gives 6, the handle left free", test_iocp_add_9},
+#endif
     {"IOCP-RAW-1: as_raw_handle lends the handle", test_iocp_raw_1},
     {"IOCP-RAW-2: from_raw_handle takes ownership", test_iocp_raw_2},
     {"IOCP-RAW-3: into_raw_handle gives the handle away", test_iocp_raw_3},

@@ -164,8 +164,10 @@ CU_TestInfo suite_completion_status[] = {
     {"IOCP-CS-3: Debug refuses NULL", test_iocp_cs_3},
     {"IOCP-CS-4: Debug refuses a short buffer with 122", test_iocp_cs_4},
     {"IOCP-CSN-1: new stores its values, Internal 0", test_iocp_csn_1},
+#if MIO_FEATURE_OS_EXT
     {"IOCP-CSE-1: from_entry is the entry itself", test_iocp_cse_1},
     {"IOCP-CSE-2: from_entry of NULL is NULL", test_iocp_cse_2},
+#endif
     {"IOCP-CSZ-1: zero is new(0, 0, NULL)", test_iocp_csz_1},
     {"IOCP-CSA-1: bytes_transferred reads the entry", test_iocp_csa_1},
     {"IOCP-CSA-2: token reads the entry", test_iocp_csa_2},
