@@ -2,10 +2,15 @@
  * @file port.c
  * @brief The completion port kernel object of the POSIX model.
  *
- * A port is a FIFO ring of packets, a LIFO stack of blocked waiters and one
- * mutex.  A waiter blocks only while the ring is empty, so a packet posted
+ * A port is a FIFO queue of packets, a LIFO stack of blocked waiters and one
+ * mutex.  A waiter blocks only while the queue is empty, so a packet posted
  * while anyone waits is handed straight to the top waiter (the one that
- * blocked last, as Windows releases them) and never enters the ring.  The
+ * blocked last, as Windows releases them) and never enters the queue.
+ *
+ * The queue is a list of blocks of BLOCK packets: growing never moves a
+ * packet, a block the dequeues empty goes back at once, and a few spare
+ * blocks (room for the reserved slots and one block more) save the next
+ * burst a malloc per block (OS-MEM-1).  The
  * poster wakes that one waiter after unlocking, so the woken thread does not
  * block again on the mutex; a post with nobody waiting makes no system call.
  *
@@ -24,7 +29,7 @@
  *
  *   a waiter    how it got there (all under the port's lock but the last)
  *   ----------  ------------------------------------------------------------
- *   LINKED      GetQueuedCompletionStatusEx found the ring empty: on `top`
+ *   LINKED      GetQueuedCompletionStatusEx found the queue empty: on `top`
  *   HANDED      a post or a completion unlinked it and wrote its packet
  *   RELEASED    the close unlinked it: its call fails with 735
  *   timed out   its deadline passed while LINKED: it unlinked itself
@@ -35,7 +40,7 @@
  *   ---------------  -------------------------------------------------------
  *   open             mio__port_create: `handle` set (the lock is made only once)
  *   closed           port_close: `handle` NULL, waiters released, packets
- *                    dropped, ring freed; files may still hold references
+ *                    dropped, blocks freed; files may still hold references
  *   pooled           port_destroy, at the last reference: on `pool`
  *   reopened         port_alloc took it for a new handle: open again, and a
  *                    caller still holding the old handle finds `handle`
@@ -79,19 +84,28 @@ struct waiter {
   atomic_uint woken;    /* futex word: 1 once the waker is done with the record */
 };
 
+/** Packets in a block: 256 of 24 bytes, about 6 KiB. */
+#define BLOCK BLOCK_SLOTS
+
+struct block {
+  struct block *next; /* toward the tail, or the next spare */
+  struct packet slot[BLOCK];
+};
+
+/* Everything below `handle` is under the lock.  The packets are those from
+ * head->slot[first] to tail->slot[last - 1]; free slots are those after
+ * `last` in the tail and those of the spares. */
 struct mio__port {
   struct mio__object hdr;
   pthread_mutex_t lock; /* made once, never destroyed: the memory is reused */
-  HANDLE handle;        /* under the lock: the open handle, NULL once closed */
-  struct packet *ring;  /* capacity is 0 or a power of two */
-  size_t cap, head, count;
-  size_t reserved; /* ring slots promised to pending I/O requests */
+  HANDLE handle;        /* the open handle, NULL once closed */
+  struct block *head, *tail, *spare;
+  size_t first, last, count;
+  size_t spares;   /* blocks on `spare` */
+  size_t reserved; /* free slots promised to pending I/O requests */
   struct waiter *top;
   struct mio__port *next_free; /* in the pool */
 };
-
-/** Ring slots a port keeps however empty it gets. */
-#define RING_MIN 64
 
 /* Destroyed ports, for reuse; under pool_lock. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -155,61 +169,62 @@ DWORD mio__port_create(HANDLE *out) {
     return error;
   }
   pthread_mutex_lock(&port->lock); /* a stale handle's caller may hold it */
-  assert(port->ring == NULL && port->top == NULL && port->reserved == 0);
+  assert(port->head == NULL && port->spare == NULL && port->top == NULL && port->reserved == 0);
   port->handle = handle;
   pthread_mutex_unlock(&port->lock);
   *out = handle;
   return 0;
 }
 
-/* Moves the packets into `ring`, of `cap` slots, which frees the old ring. */
-static void ring_move(struct mio__port *port, struct packet *ring, size_t cap) {
-  assert(port->count + port->reserved <= cap);
-  size_t first = port->cap - port->head; /* packets before the wrap */
-  if (first > port->count) first = port->count;
-  if (port->count > 0) {
-    memcpy(ring, port->ring + port->head, first * sizeof *ring);
-    memcpy(ring + first, port->ring, (port->count - first) * sizeof *ring);
+/* Free slots: after the tail's last packet, and in the spares. */
+static size_t room(const struct mio__port *port) {
+  return (port->tail != NULL ? BLOCK - port->last : 0) + port->spares * BLOCK;
+}
+
+/* Adds a spare block; 0, or 1450 when out of memory. */
+static DWORD spare_add(struct mio__port *port) {
+  struct block *b = mio__malloc(sizeof *b);
+  if (b == NULL) return ERROR_NO_SYSTEM_RESOURCES;
+  b->next = port->spare;
+  port->spare = b;
+  port->spares++;
+  return 0;
+}
+
+/* Frees spares while the free slots without one would still cover the
+ * reservations and a block more (OS-MEM-1): a queue that rises and falls
+ * across a block's end does not malloc and free at each crossing. */
+static void spares_trim(struct mio__port *port) {
+  while (port->spare != NULL && room(port) >= port->reserved + 2 * BLOCK) {
+    struct block *b = port->spare;
+    port->spare = b->next;
+    port->spares--;
+    free(b);
   }
-  free(port->ring);
-  port->ring = ring;
-  port->cap = cap;
-  port->head = 0;
 }
 
-static int ring_grow(struct mio__port *port) {
-  size_t cap = port->cap ? port->cap * 2 : RING_MIN;
-  struct packet *ring = mio__malloc(cap * sizeof *ring);
-  if (ring == NULL) return 0;
-  ring_move(port, ring, cap);
-  return 1;
-}
-
-/* Gives memory back once no more than an eighth of the ring is used: moves
- * the packets to the smallest power of two, at least RING_MIN, with room for
- * twice as many (OS-MEM-1).  Moving only at an eighth keeps the copying to a
- * sixth of the packets a drain takes out.  If the allocation fails, the ring
- * stays as it is: nothing is lost, and the next dequeue tries again. */
-static void ring_shrink(struct mio__port *port) {
-  size_t need = port->count + port->reserved, cap = port->cap;
-  if (cap <= RING_MIN || need > cap / 8) return;
-  while (cap > RING_MIN && need <= cap / 4) cap /= 2;
-  struct packet *ring = malloc(cap * sizeof *ring);
-  if (ring != NULL) ring_move(port, ring, cap);
-}
-
-/* Appends `p`; the ring must have room for it. */
-static void ring_put(struct mio__port *port, const struct packet *p) {
-  assert(port->count < port->cap);
-  port->ring[(port->head + port->count) & (port->cap - 1)] = *p;
+/* Appends `p` to a free slot, which there must be. */
+static void queue_put(struct mio__port *port, const struct packet *p) {
+  assert(room(port) > 0);
+  if (port->tail == NULL || port->last == BLOCK) { /* the next block, from the spares */
+    struct block *b = port->spare;
+    port->spare = b->next;
+    port->spares--;
+    b->next = NULL;
+    if (port->tail != NULL) port->tail->next = b;
+    else port->head = b, port->first = 0;
+    port->tail = b;
+    port->last = 0;
+  }
+  port->tail->slot[port->last++] = *p;
   port->count++;
 }
 
 /* Appends `p` without touching the slots reserved for pending I/O. */
-static int ring_push(struct mio__port *port, const struct packet *p) {
-  if (port->count + port->reserved >= port->cap && !ring_grow(port)) return 0;
-  ring_put(port, p);
-  return 1;
+static DWORD queue_push(struct mio__port *port, const struct packet *p) {
+  if (room(port) <= port->reserved && spare_add(port) != 0) return ERROR_NO_SYSTEM_RESOURCES;
+  queue_put(port, p);
+  return 0;
 }
 
 static void entry_write(OVERLAPPED_ENTRY *e, const struct packet *p) {
@@ -219,13 +234,28 @@ static void entry_write(OVERLAPPED_ENTRY *e, const struct packet *p) {
   e->dwNumberOfBytesTransferred = p->bytes;
 }
 
-/* Moves up to `max` packets from the ring to `entries`; returns how many. */
-static ULONG ring_take(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG max) {
+/* The head block is spent, or the queue empty: the block becomes a spare. */
+static void head_retire(struct mio__port *port) {
+  struct block *b = port->head;
+  port->head = b->next;
+  if (port->head == NULL) port->tail = NULL;
+  port->first = 0;
+  b->next = port->spare;
+  port->spare = b;
+  port->spares++;
+}
+
+/* Moves up to `max` packets from the queue to `entries`; returns how many. */
+static ULONG queue_take(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG max) {
   ULONG n = 0;
-  for (; n < max && port->count > 0; n++) {
-    entry_write(&entries[n], &port->ring[port->head]);
-    port->head = (port->head + 1) & (port->cap - 1);
-    port->count--;
+  while (n < max && port->count > 0) {
+    size_t run = port->head == port->tail ? port->last - port->first : BLOCK - port->first;
+    if (run > max - n) run = max - n;
+    for (size_t i = 0; i < run; i++) entry_write(&entries[n + i], &port->head->slot[port->first + i]);
+    port->first += run;
+    port->count -= run;
+    n += (ULONG)run;
+    if (port->first == BLOCK || port->count == 0) head_retire(port);
   }
   return n;
 }
@@ -273,8 +303,8 @@ DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWOR
   struct waiter *w = NULL;
   if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
-  } else if ((w = handoff(port, &p)) == NULL && !ring_push(port, &p)) {
-    error = ERROR_NO_SYSTEM_RESOURCES;
+  } else if ((w = handoff(port, &p)) == NULL) {
+    error = queue_push(port, &p);
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
@@ -283,13 +313,13 @@ DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWOR
 
 DWORD mio__port_reserve(struct mio__object *obj, size_t n) {
   struct mio__port *port = (struct mio__port *)obj;
+  DWORD error = 0;
   pthread_mutex_lock(&port->lock);
-  int ok = 1;
-  while (ok && port->handle != NULL && port->count + port->reserved + n > port->cap)
-    ok = ring_grow(port);
-  if (ok && port->handle != NULL) port->reserved += n;
+  while (error == 0 && port->handle != NULL && room(port) < port->reserved + n)
+    error = spare_add(port);
+  if (error == 0 && port->handle != NULL) port->reserved += n;
   pthread_mutex_unlock(&port->lock);
-  return ok ? 0 : ERROR_NO_SYSTEM_RESOURCES;
+  return error;
 }
 
 void mio__port_unreserve(struct mio__object *obj) {
@@ -311,9 +341,9 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
   if (port->handle == NULL) {
     atomic_fetch_add_explicit(&discarded, 1, memory_order_relaxed);
   } else {
-    assert(port->reserved > 0 && port->count < port->cap);
+    assert(port->reserved > 0 && room(port) >= port->reserved);
     port->reserved--;
-    if ((w = handoff(port, &p)) == NULL) ring_put(port, &p); /* into the reserved slot */
+    if ((w = handoff(port, &p)) == NULL) queue_put(port, &p); /* into the reserved slot */
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
@@ -360,7 +390,7 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   entry_write(&entries[0], &w.packet);
   *n = 1;
   if (port->handle == handle) /* else closed since the hand-off: still ours (OS-CLOSE-1) */
-    *n += ring_take(port, entries + 1, count - 1);
+    *n += queue_take(port, entries + 1, count - 1);
   return 0;
 }
 
@@ -369,10 +399,10 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
   *n = 0;
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return ERROR_INVALID_HANDLE;
-  *n = ring_take(port, entries, count);
+  *n = queue_take(port, entries, count);
   DWORD error = *n > 0 ? 0 : WAIT_TIMEOUT;
   if (*n == 0 && ms != 0) error = port_wait(port, handle, entries, count, ms, n);
-  ring_shrink(port); /* OS-MEM-1: "room for at most 64 packets or for fewer than eight times" */
+  spares_trim(port); /* OS-MEM-1: "room for fewer than its reserved slots and two blocks more" */
   pthread_mutex_unlock(&port->lock);
   return error;
 }
@@ -387,9 +417,10 @@ static void port_close(struct mio__object *obj) {
   port->handle = NULL;
   for (struct waiter *v = w; v != NULL; v = v->below) v->state = WAITER_RELEASED;
   atomic_fetch_add_explicit(&discarded, port->count, memory_order_relaxed);
-  free(port->ring);
-  port->ring = NULL;
-  port->cap = port->head = port->count = port->reserved = 0;
+  for (struct block *b = port->head; b != NULL; port->head = b) b = b->next, free(port->head);
+  for (struct block *b = port->spare; b != NULL; port->spare = b) b = b->next, free(port->spare);
+  port->tail = NULL;
+  port->first = port->last = port->count = port->spares = port->reserved = 0;
   pthread_mutex_unlock(&port->lock);
   while (w != NULL) {
     struct waiter *below = w->below; /* read before `w` may vanish */
@@ -398,14 +429,19 @@ static void port_close(struct mio__object *obj) {
   }
 }
 
-size_t mio__port_slots(HANDLE handle, size_t *reserved) {
-  if (reserved != NULL) *reserved = 0;
+size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant) {
+  size_t r, f, slots = 0;
+  if (reserved == NULL) reserved = &r;
+  if (vacant == NULL) vacant = &f;
+  *reserved = *vacant = 0;
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return 0;
-  if (reserved != NULL) *reserved = port->reserved;
-  size_t cap = port->cap;
+  *reserved = port->reserved;
+  *vacant = room(port);
+  for (struct block *b = port->head; b != NULL; b = b->next) slots += BLOCK;
+  slots += port->spares * BLOCK;
   pthread_mutex_unlock(&port->lock);
-  return cap;
+  return slots;
 }
 
 unsigned long long mio__port_discarded(void) {
@@ -416,7 +452,7 @@ unsigned long long mio__port_discarded(void) {
  * stays made, for a stale handle's caller that may still take it. */
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
-  assert(port->ring == NULL); /* freed by port_close, or never made */
+  assert(port->head == NULL && port->spare == NULL); /* freed by port_close */
   pthread_mutex_lock(&pool_lock);
   port->next_free = pool;
   pool = port;

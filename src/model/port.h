@@ -85,14 +85,19 @@ void mio__port_complete(struct mio__object *port, ULONG_PTR key, LPOVERLAPPED ov
  */
 void mio__deadline_add(struct timespec *t, DWORD ms);
 
+/** Packets in one block of a port's queue, for tests of OS-MEM-1. */
+#define BLOCK_SLOTS 256
+
 /**
- * @brief The packets a port has room for, for tests of OS-MEM-1.
+ * @brief The slots a port holds, for tests of OS-MEM-1.
  * @param handle A port's handle.
- * @param reserved Receives the slots reserved for pending I/O (0 for a
- *        handle that is not an open port); may be NULL.
- * @return Ring slots, or 0 for a handle that is not an open port.
+ * @param reserved Receives the slots reserved for pending I/O; may be NULL.
+ * @param vacant Receives the free slots: after the last packet and in spare
+ *        blocks; may be NULL.
+ * @return Slots in the blocks the port holds; 0, with 0 in @p reserved and
+ *         @p vacant, for a handle that is not an open port.
  */
-size_t mio__port_slots(HANDLE handle, size_t *reserved);
+size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant);
 
 /**
  * @brief Packets discarded by closed ports, for iocp_model_stats().

@@ -16,12 +16,15 @@
  * Every contender moves the same 32-byte packet (an OVERLAPPED_ENTRY) and
  * dequeues in the same batches.
  *
- * Workloads: `single` (one thread posts N, then drains in batches of 64 with
- * zero timeouts), `1p1c` (a producer, and a consumer blocked in batches of 64),
- * `pingpong` (two threads on one CPU bounce a packet through two queues; p50
- * of the round trip), `PxC` (P producers, C blocked consumers), `depth`
- * (single at 10^3..10^6 queued), and `memory` (heap held after 10^6 packets
- * were queued and drained).
+ * Workloads: `single` (one thread posts N to a new queue, then drains in
+ * batches of 64 with zero timeouts), `burst` (the same twice through one
+ * queue, the second timed), `1p1c` (a producer, and a consumer blocked in
+ * batches of 64), `pingpong` (two threads on one CPU bounce a packet through
+ * two queues; p50 of the round trip), `PxC` (P producers, C blocked
+ * consumers), `depth` (single at 10^3..10^6 queued), `memory` (heap held
+ * after 10^6 packets were queued and drained) and `peak` (heap per packet
+ * while 10^6 are queued).  The heap is glibc's as a program gets it: no
+ * mallopt, nothing touched in advance.
  *
  * Usage: `bench [--reps N] [--quick] [--json FILE] [--only WORKLOAD]`, or
  * `bench --count api|model N`
@@ -341,17 +344,25 @@ static void check_order(const packet *p, size_t n, size_t first) {
     }
 }
 
-static double single(const queue_ops *o, size_t n) {
-  if (strcmp(o->name, "pipe") == 0 && n * sizeof(packet) > (1u << 20)) return -1; /* pipe size */
-  void *q = o->create();
+/* Posts n packets, then drains them in batches of 64 with zero timeouts. */
+static void post_then_drain(const queue_ops *o, void *q, size_t n) {
   packet out[BATCH];
-  double t0 = now();
   for (size_t i = 0; i < n; i++) o->post(q, &(packet){.lpCompletionKey = i, .dwNumberOfBytesTransferred = 1});
   for (size_t got = 0; got < n;) {
     size_t k = o->get(q, out, BATCH, 0);
     check_order(out, k, got);
     got += k;
   }
+}
+
+/* One burst through a new queue; with `warm`, the timed burst is the second
+ * through the same queue, as a selector's port sees burst after burst. */
+static double single(const queue_ops *o, size_t n, int warm) {
+  if (strcmp(o->name, "pipe") == 0 && n * sizeof(packet) > (1u << 20)) return -1; /* pipe size */
+  void *q = o->create();
+  if (warm) post_then_drain(o, q, n);
+  double t0 = now();
+  post_then_drain(o, q, n);
   double t = now() - t0;
   o->destroy(q);
   return t / (double)n;
@@ -470,18 +481,23 @@ static double ping_pong(const queue_ops *o, size_t rounds) {
   return p50;
 }
 
-/* Heap bytes a queue still holds after 10^6 packets were queued and drained. */
-static double memory_held(const queue_ops *o) {
+/* The heap a queue holds, in bytes per packet, while 10^6 packets are queued
+ * (`peak`), or in bytes after they were all drained. */
+static double memory_held(const queue_ops *o, int peak) {
+  enum { N = 1000000 };
   if (o->one_producer_only || strcmp(o->name, "pipe") == 0) return -1; /* fixed sizes */
   void *q = o->create();
   struct mallinfo2 m = mallinfo2();
   size_t before = m.uordblks + m.hblkhd; /* heap and mmapped chunks */
   packet out[BATCH];
-  for (size_t i = 0; i < 1000000; i++) o->post(q, &(packet){.lpCompletionKey = i});
+  for (size_t i = 0; i < N; i++) o->post(q, &(packet){.lpCompletionKey = i});
+  m = mallinfo2();
+  size_t full = m.uordblks + m.hblkhd;
   while (o->get(q, out, BATCH, 0) > 0) continue;
   m = mallinfo2();
   size_t after = m.uordblks + m.hblkhd;
   o->destroy(q);
+  if (peak) return full > before ? (double)(full - before) / N : 0;
   return after > before ? (double)(after - before) : 0;
 }
 
@@ -496,23 +512,10 @@ typedef struct workload {
 
 static double run_one(const workload *w, const queue_ops *o) {
   if (strcmp(w->name, "pingpong") == 0) return ping_pong(o, w->n);
-  if (strcmp(w->name, "memory") == 0) return memory_held(o);
-  if (w->producers == 0) return single(o, w->n);
+  if (strcmp(w->name, "memory") == 0) return memory_held(o, 0);
+  if (strcmp(w->name, "peak") == 0) return memory_held(o, 1);
+  if (w->producers == 0) return single(o, w->n, strcmp(w->name, "burst") == 0);
   return producers_consumers(o, w->producers, w->consumers, w->n);
-}
-
-/* Every ring from a heap whose pages are already touched: otherwise a ring
- * of 10^6 packets is a fresh mmap each time, and the kernel's first touch of
- * its pages, which depends on the ring's size and on which contender ran
- * before, outweighs the queue itself.  So: no mmap, no trimming, and the
- * heap grown and touched once at the start. */
-static void warm_heap(void) {
-  enum { WARM = 192 << 20 };
-  if (!mallopt(M_MMAP_MAX, 0) || !mallopt(M_TRIM_THRESHOLD, 1 << 30)) die("mallopt");
-  char *p = malloc(WARM);
-  if (p == NULL) die("warm heap");
-  memset(p, 1, WARM);
-  free(p);
 }
 
 static double median(double *v, int n) {
@@ -533,7 +536,7 @@ int main(int argc, char **argv) {
   const char *json = NULL, *only = NULL;
   if (argc == 4 && strcmp(argv[1], "--count") == 0) { /* for callgrind */
     const queue_ops *o = strcmp(argv[2], "api") == 0 ? &contenders[0] : &contenders[1];
-    single(o, strtoul(argv[3], NULL, 10));
+    single(o, strtoul(argv[3], NULL, 10), 0);
     return 0;
   }
   for (int i = 1; i < argc; i++) {
@@ -548,10 +551,10 @@ int main(int argc, char **argv) {
     }
   }
   if (reps < 1 || reps > MAX_REPS) reps = 5;
-  warm_heap();
   size_t big = quick ? 100000 : 1000000;
   const workload loads[] = {
       {"single", "ns/packet", "eventfd", 0, 0, big},
+      {"burst", "ns/packet", "eventfd", 0, 0, big},
       {"depth-1e3", "ns/packet", "eventfd", 0, 0, 1000},
       {"depth-1e4", "ns/packet", "eventfd", 0, 0, 10000},
       {"depth-1e5", "ns/packet", "eventfd", 0, 0, 100000},
@@ -562,6 +565,7 @@ int main(int argc, char **argv) {
       {"4x4", "ns/packet", "eventfd", 4, 4, big},
       {"8x8", "ns/packet", "eventfd", 8, 8, big},
       {"memory", "bytes", "none", 0, 0, 0},
+      {"peak", "bytes/packet", "none", 0, 0, 0},
   };
   enum { LOADS = sizeof loads / sizeof loads[0] };
   static double value[LOADS][CONTENDERS][MAX_REPS];
@@ -599,7 +603,7 @@ int main(int argc, char **argv) {
                        contenders[c].name, m, abs_median[c]);
     }
     printf("   |");
-    double scale = strcmp(loads[w].unit, "bytes") == 0 ? 1 : 1e9;
+    double scale = strncmp(loads[w].unit, "bytes", 5) == 0 ? 1 : 1e9;
     for (int c = 0; c < CONTENDERS; c++)
       if (abs_median[c] >= 0) printf(" %s %.4g", contenders[c].name, abs_median[c] * scale);
     printf(" (%s)\n", loads[w].unit);

@@ -439,29 +439,10 @@ void test_os_time_1(void) {
 
 static size_t reserved_of(HANDLE port) {
   size_t reserved = 0;
-  mio__port_slots(port, &reserved);
+  mio__port_slots(port, &reserved, NULL);
   return reserved;
 }
 
-/* A dequeue that leaves a ring of 1024 one-eighth used moves it to the
- * smallest power of two with room for twice its packets; one packet more
- * and it stays. */
-static void ring_shrinks_at_an_eighth(HANDLE port) {
-  static OVERLAPPED_ENTRY e[600];
-  ULONG n = 0;
-  for (ULONG_PTR i = 0; i < 600; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
-  CU_ASSERT_EQUAL_FATAL(mio__port_slots(port, NULL), 1024);
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 471, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 1024); /* 129 held: more than an eighth */
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 1, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 256); /* 128: room for 256 */
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 600, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(n, 128);
-  CU_ASSERT_EQUAL(e[0].lpCompletionKey, 472);
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
-}
-
-/* The other side of a race: the port closed after a request reserved its slot. */
 /* A slot is reserved for each request pending on an associated handle, no
  * more, and is given back when the request completes or fails at once. */
 static void reservations_follow_requests(void) {
@@ -484,19 +465,19 @@ static void reservations_follow_requests(void) {
   for (ULONG got = 0; got < 4; got += n)
     CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 1000, FALSE));
   CU_ASSERT_EQUAL(reserved_of(port), 0);
-  /* Growth exactly when the packets held and reserved would not fit: 63
-   * packets and one pending read fit in 64 slots; a failed growth reserves
+  /* Growth exactly when the packets held and reserved would not fit: 255
+   * packets and one pending read fit in a block; a failed growth reserves
    * nothing. */
-  for (ULONG_PTR i = 0; i < 63; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 0, i, NULL));
+  for (ULONG_PTR i = 0; i < 255; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 0, i, NULL));
   CU_ASSERT_FALSE(ReadFile(a, &buf[0], 1, NULL, &ov[0]));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, NULL), 256);
   CU_ASSERT_EQUAL(reserved_of(port), 1);
-  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, 1); /* the ring's growth */
+  iocp_model_inject_fault(IOCP_MODEL_FAULT_ALLOCATION, 1); /* a new block */
   CU_ASSERT_FALSE(ReadFile(a, &buf[1], 1, NULL, &ov[1]));
   CU_ASSERT_EQUAL(GetLastError(), ERROR_NO_SYSTEM_RESOURCES);
   CU_ASSERT_EQUAL(reserved_of(port), 1);
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, NULL), 256);
   /* A write that fails at once (the reader is gone) gives its slot back. */
   CU_ASSERT_TRUE_FATAL(support_os_pipe(&r, &w));
   CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(w, port, 3, 0), port);
@@ -524,45 +505,59 @@ static void reservations_follow_requests(void) {
   CU_ASSERT_TRUE(CloseHandle(next));
 }
 
+/* Drains `port` in batches of up to 64 until `left` packets stay, checking
+ * after each dequeue the order and the free slots OS-MEM-1 allows; the
+ * packets' keys count from `first`. */
+static void drain_to(HANDLE port, size_t held, size_t left, ULONG_PTR first) {
+  OVERLAPPED_ENTRY e[64];
+  size_t bad = 0, loose = 0;
+  while (held > left) {
+    ULONG want = held - left < 64 ? (ULONG)(held - left) : 64, n = 0;
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, want, &n, 0, FALSE));
+    for (ULONG i = 0; i < n; i++) bad += e[i].lpCompletionKey != first + i;
+    first += n;
+    held -= n;
+    size_t reserved, vacant, slots = mio__port_slots(port, &reserved, &vacant);
+    loose += vacant < reserved || vacant >= reserved + 2 * BLOCK_SLOTS ||
+             slots >= held + vacant + BLOCK_SLOTS; /* a spent block is given back at once */
+  }
+  CU_ASSERT_EQUAL(bad, 0);   /* in order across blocks, none lost */
+  CU_ASSERT_EQUAL(loose, 0); /* never more room than the reservations and two blocks */
+}
+
 /** @verifies{OS-MEM-1} */
 void test_os_mem_1(void) {
-  enum { PACKETS = 100000, LEFT = 10 };
+  enum { PACKETS = 100000, LEFT = 10, READS = 200, POSTS = 1000 };
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  size_t vacant = 0;
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, NULL), 0); /* no block before the first packet */
   for (ULONG_PTR i = 0; i < PACKETS; i++)
     CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
-  CU_ASSERT(mio__port_slots(port, NULL) >= PACKETS);
-  OVERLAPPED_ENTRY e[64];
-  size_t held = PACKETS, bad = 0;
-  while (held > LEFT) {
-    ULONG want = held - LEFT < 64 ? (ULONG)(held - LEFT) : 64, n = 0;
-    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, want, &n, 0, FALSE));
-    for (ULONG i = 0; i < n; i++) bad += e[i].lpCompletionKey != PACKETS - held + i;
-    held -= n;
-    size_t slots = mio__port_slots(port, NULL);
-    if (slots > 64 && slots >= 8 * held) {
-      CU_FAIL("more room than 8 times the packets held");
-      break;
-    }
-  }
-  CU_ASSERT_EQUAL(bad, 0); /* moved to smaller rings in order, none lost */
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
-  /* One dequeue that leaves 10 of 1000: the ring shrinks by several halvings
-   * at once, to 64 and no further. */
-  static OVERLAPPED_ENTRY many[1000];
+  /* Growth takes one block at a time: 391 blocks for 10^5 packets. */
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, &vacant), 391 * BLOCK_SLOTS);
+  CU_ASSERT_EQUAL(vacant, 391 * BLOCK_SLOTS - PACKETS);
+  drain_to(port, PACKETS, LEFT, 0);
+  /* One dequeue of the 10 left: the last block becomes the one spare. */
+  static OVERLAPPED_ENTRY many[POSTS];
   ULONG n = 0;
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 1000, &n, 0, FALSE)); /* the 10 left */
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, POSTS, &n, 0, FALSE));
   CU_ASSERT_EQUAL(n, LEFT);
-  for (ULONG_PTR i = 0; i < 1000; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 990, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(n, 990);
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
-  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, 1000, &n, 0, FALSE)); /* the 10 left */
-  CU_ASSERT_EQUAL_FATAL(n, LEFT);
-  ring_shrinks_at_an_eighth(port);
-  /* Slots reserved for pending reads count as used: draining posted packets
-   * never shrinks the ring below them, and every read still completes. */
-  enum { READS = 200, POSTS = 1000 };
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, &vacant), BLOCK_SLOTS);
+  CU_ASSERT_EQUAL(vacant, BLOCK_SLOTS);
+  /* One dequeue across four blocks keeps the order, and gives back the
+   * blocks it spent but the one spare. */
+  for (ULONG_PTR i = 0; i < POSTS; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, many, POSTS - LEFT, &n, 0, FALSE));
+  CU_ASSERT_EQUAL_FATAL(n, POSTS - LEFT);
+  size_t bad = 0;
+  for (ULONG i = 0; i < n; i++) bad += many[i].lpCompletionKey != i;
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, &vacant), 2 * BLOCK_SLOTS); /* the last, and a spare */
+  CU_ASSERT_EQUAL(vacant, 2 * BLOCK_SLOTS - POSTS % BLOCK_SLOTS);
+  drain_to(port, LEFT, 0, POSTS - LEFT);
+  /* Slots reserved for pending reads stay vacant: a drain keeps room for them
+   * and one block more, and every read still completes. */
   static OVERLAPPED ov[READS];
   static char byte[READS];
   HANDLE a, b;
@@ -573,32 +568,35 @@ void test_os_mem_1(void) {
     CU_ASSERT_FALSE_FATAL(ReadFile(a, &byte[i], 1, NULL, &ov[i]));
     CU_ASSERT_EQUAL_FATAL(GetLastError(), ERROR_IO_PENDING);
   }
+  CU_ASSERT_EQUAL(reserved_of(port), READS);
   for (ULONG_PTR i = 0; i < POSTS; i++) CU_ASSERT_TRUE_FATAL(PostQueuedCompletionStatus(port, 1, i, NULL));
-  for (size_t held = POSTS; held > 0; held -= n) {
-    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 0, FALSE));
-    CU_ASSERT_FATAL(mio__port_slots(port, NULL) >= held - n + READS);
-  }
+  drain_to(port, POSTS, 0, 0);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, &vacant), 2 * BLOCK_SLOTS); /* 200 + 256 <= 512 < 200 + 512 */
+  CU_ASSERT_EQUAL(vacant, 2 * BLOCK_SLOTS);
   static char data[READS];
   DWORD written = 0;
   static OVERLAPPED w;
   CU_ASSERT_TRUE(WriteFile(b, data, READS, &written, &w)); /* the reads complete, in order */
   size_t completed = 0;
   while (completed < READS) {
-    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, e, 64, &n, 1000, FALSE));
+    CU_ASSERT_TRUE_FATAL(GetQueuedCompletionStatusEx(port, many, 64, &n, 1000, FALSE));
     for (ULONG i = 0; i < n; i++) {
-      CU_ASSERT_EQUAL(e[i].lpCompletionKey, 7);
-      CU_ASSERT_PTR_EQUAL(e[i].lpOverlapped, &ov[completed + i]);
+      CU_ASSERT_EQUAL(many[i].lpCompletionKey, 7);
+      CU_ASSERT_PTR_EQUAL(many[i].lpOverlapped, &ov[completed + i]);
     }
     completed += n;
   }
   CU_ASSERT_EQUAL(completed, READS);
-  CU_ASSERT_EQUAL(mio__port_slots(port, NULL), 64);
+  CU_ASSERT_EQUAL(reserved_of(port), 0);
+  CU_ASSERT_EQUAL(mio__port_slots(port, NULL, &vacant), BLOCK_SLOTS); /* one spare again */
   CU_ASSERT_TRUE(support_close_handle(a));
   CU_ASSERT_TRUE(support_close_handle(b));
   CU_ASSERT_TRUE(CloseHandle(port));
   size_t reserved = 7;
-  CU_ASSERT_EQUAL(mio__port_slots(port, &reserved), 0); /* not a port any more */
+  vacant = 7;
+  CU_ASSERT_EQUAL(mio__port_slots(port, &reserved, &vacant), 0); /* not a port any more */
   CU_ASSERT_EQUAL(reserved, 0);
+  CU_ASSERT_EQUAL(vacant, 0);
   reservations_follow_requests();
 }
 

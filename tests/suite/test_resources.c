@@ -118,7 +118,7 @@ static int port_intact(void *state) {
   return stats().handles_open == p->open_before;
 }
 
-/* ---- Posting: until the ring has grown twice, once with its packets wrapped ---- */
+/* ---- Posting: until a partly taken block is full and the queue takes another ---- */
 
 static struct posts {
   mio_completion_port port;
@@ -267,7 +267,7 @@ static int io_intact(void *state) {
 }
 
 /* Ports, until the handle table has had to grow (a site of its own); then
- * posts on one of them: 40 in, 30 out, and on until the wrapped ring has grown. */
+ * posts on one of them: 40 in, 30 out, and on until a second block is needed. */
 static void fault_ports_and_posts(void) {
   ports.n = 0;
   unsigned slots = stats().table_slots;
@@ -284,8 +284,8 @@ static void fault_ports_and_posts(void) {
   CU_ASSERT_EQUAL_FATAL(mio_completion_port_get_many(&posts.port, list, 30, &zero, &n), 0);
   CU_ASSERT_EQUAL_FATAL(n, 30);
   posts.taken = 30;
-  for (int i = 0; i < 200; i++) exhaust(&post);
-  CU_ASSERT_EQUAL(take_all(&posts), 210);
+  for (int i = 0; i < 300; i++) exhaust(&post); /* 340 posted: a block and more */
+  CU_ASSERT_EQUAL(take_all(&posts), 310);
   CU_ASSERT_EQUAL(posts.taken, posts.next);
   for (unsigned i = 0; i < ports.n; i++) CU_ASSERT_EQUAL(mio_completion_port_close(&ports.port[i]), 0);
 }
@@ -349,7 +349,7 @@ static void fault_association(void) {
   CU_ASSERT_EQUAL(mio_completion_port_close(&assoc.port), 0);
 }
 
-/* Reads and writes, on a port whose ring must grow for their packets. */
+/* Reads and writes, on a port that needs a second block for their packets. */
 static void fault_reads_and_writes(void) {
   int pair[2];
   CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
@@ -361,7 +361,7 @@ static void fault_reads_and_writes(void) {
   CU_ASSERT_EQUAL_FATAL(support_associate(&io.port, 2, io.b), 0);
   struct call write = {"WriteFile", io_write, io_intact, &io};
   struct call read = {"ReadFile", io_read, io_intact, &io};
-  for (int i = 0; i < 70; i++) { /* 140 packets: the ring grows for them twice */
+  for (int i = 0; i < 140; i++) { /* 280 packets: more than one block */
     exhaust(&write);
     exhaust(&read);
   }
