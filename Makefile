@@ -31,7 +31,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -fvisibility=hidden
 LDLIBS_TEST = -lcunit -pthread
 
 MODULE_SRC := src/iocp.c src/version.c
-MODEL_SRC  := src/model/api.c src/model/fault.c src/model/file.c src/model/handle.c src/model/io.c src/model/port.c
+MODEL_SRC  := src/model/api.c src/model/fault.c src/model/file.c src/model/grace.c src/model/handle.c src/model/io.c src/model/port.c
 MODEL_HDR  := src/model/fault.h src/model/file.h src/model/handle.h src/model/io.h src/model/port.h
 SUITE_SRC  := tests/suite/runner.c tests/suite/support.c tests/suite/test_status.c tests/suite/test_port.c \
               tests/suite/test_get_many.c tests/suite/test_post.c tests/suite/test_duration.c tests/suite/test_crate.c \

@@ -289,4 +289,5 @@ void iocp_model_stats(iocp_model_stats_t *out) {
   out->packets_discarded = mio__port_discarded();
   mio__fault_stats(&out->fault_sites, &out->faults_injected);
   out->threads_blocked = mio__blocked();
+  out->ports_held = mio__port_held();
 }

@@ -9,8 +9,14 @@
  *
  * Posting and waiting look a port up on every call, so that lookup takes no
  * lock and no reference (mio__handle_peek): the slots sit in chunks that
- * never move, and a port's memory is never freed, only reused by the next
- * port.  Files, and everything else, borrow a reference under a read lock.
+ * never move, and neither a chunk nor a port is freed before every reader
+ * that may have found it has left (grace.h).  Files, and everything else,
+ * borrow a reference under a read lock.
+ *
+ * The table gives memory back as handles close: the last chunk goes once it
+ * holds no open handle and the chunk below is at most half full.  A chunk
+ * made again starts its slots at the generation after the last one used
+ * there, so a stale handle stays stale (OS-HANDLE-2).
  *
  * A slot's states, written here once (its tag is generation * 4 + type):
  *
@@ -27,6 +33,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "grace.h"
 #include "handle.h"
 
 /** Bits of a handle that number its slot, from 1, so no handle is NULL. */
@@ -45,14 +52,25 @@ struct slot {
   uint32_t next_free; /* 1-based index of the next free slot, 0 ends */
 };
 
+/* Chunk k holds FIRST_CHUNK << k slots; retired whole when the table shrinks. */
+struct chunk {
+  struct mio__retired retired;
+  size_t bytes;
+  struct slot slot[];
+};
+
 /* Chunks never move once made, so a lock-free reader never sees a slot move;
- * only inserts, closes and growth take the lock, as writers. */
+ * only inserts, closes, growth and shrinking take the lock, as writers. */
 static struct {
   pthread_rwlock_t lock;
-  _Atomic(struct slot *) chunk[CHUNKS];
-  atomic_uint used; /* slots ever handed out, for readers without the lock */
-  uint32_t cap, free_head;
-  uint32_t open; /* slots holding an object */
+  _Atomic(struct chunk *) chunk[CHUNKS]; /* the first `chunks` are made */
+  atomic_uint used;        /* slots handed out since the last chunk was made, for
+                              readers without the lock */
+  uint32_t cap, free_head; /* free_head: 1-based, 0 for none */
+  uint32_t open;           /* slots holding an object */
+  unsigned chunks;
+  uint32_t open_in[CHUNKS]; /* slots holding an object, by chunk */
+  unsigned floor[CHUNKS];   /* the generation a chunk made again starts at */
 } table = {.lock = PTHREAD_RWLOCK_INITIALIZER}; /* the rest starts at zero: an empty table */
 
 /* Handle values are multiples of 4, as on Windows. */
@@ -60,14 +78,21 @@ static HANDLE encode(uint32_t index, uint32_t gen) {
   return (HANDLE)(((((uintptr_t)gen << SLOT_BITS) | (index + 1u)) << 2));
 }
 
-/* The slot numbered `index`, which must be below table.used.  Chunk k starts
- * at slot FIRST_CHUNK * (2^k - 1), so k is where the top bit of
- * index + FIRST_CHUNK lies, counted from FIRST_CHUNK's bit (6). */
+/* The chunk of slot `index`: chunk k starts at slot FIRST_CHUNK * (2^k - 1),
+ * so k is where the top bit of index + FIRST_CHUNK lies, counted from
+ * FIRST_CHUNK's bit (6). */
+static unsigned chunk_of(uint32_t index) {
+  unsigned k = 31u - (unsigned)__builtin_clz(index + FIRST_CHUNK) - 6u;
+  assert(k < CHUNKS);
+  return k;
+}
+
+/* The slot numbered `index`, below table.used; NULL only for a reader
+ * without the lock whose chunk was given back meanwhile. */
 static struct slot *slot_at(uint32_t index) {
-  uint32_t i = index + FIRST_CHUNK;
-  int k = 31 - __builtin_clz(i) - 6;
-  assert(k >= 0 && k < CHUNKS);
-  return &atomic_load_explicit(&table.chunk[k], memory_order_acquire)[i - (FIRST_CHUNK << k)];
+  unsigned k = chunk_of(index);
+  struct chunk *c = atomic_load_explicit(&table.chunk[k], memory_order_acquire);
+  return c == NULL ? NULL : &c->slot[index + FIRST_CHUNK - (FIRST_CHUNK << k)];
 }
 
 /* The slot a handle names and the tag it has while the handle is open, or
@@ -91,16 +116,62 @@ static struct slot *lookup(HANDLE handle) {
   return (now & 3u) != 0 && now >> 2 == tag >> 2 ? s : NULL;
 }
 
+static void chunk_free(struct mio__retired *r) { free(r); } /* r is the chunk's start */
+
 static int grow(void) {
-  uint32_t k = 0, cap = 0;
-  while (k < CHUNKS && cap < table.cap) cap += FIRST_CHUNK << k++;
+  unsigned k = table.chunks;
   if (k == CHUNKS) return 0;
-  struct slot *chunk = mio__malloc((FIRST_CHUNK << k) * sizeof *chunk);
-  if (chunk == NULL) return 0;
-  memset(chunk, 0, (FIRST_CHUNK << k) * sizeof *chunk); /* free, generation 0 */
-  atomic_store_explicit(&table.chunk[k], chunk, memory_order_release);
-  table.cap += FIRST_CHUNK << k;
+  uint32_t n = FIRST_CHUNK << k;
+  struct chunk *c = mio__malloc(sizeof *c + n * sizeof c->slot[0]);
+  if (c == NULL) return 0;
+  memset(c->slot, 0, n * sizeof c->slot[0]);
+  for (uint32_t i = 0; i < n; i++) atomic_init(&c->slot[i].tag, table.floor[k] << 2); /* free */
+  c->retired.free = chunk_free;
+  c->bytes = sizeof *c + n * sizeof c->slot[0];
+  atomic_store_explicit(&table.chunk[k], c, memory_order_release);
+  table.chunks++;
+  table.cap += n;
   return 1;
+}
+
+/* Unlinks the last chunk, which holds no open handle; its slots leave the
+ * free list, which is made again lowest slot first. */
+static struct chunk *unlink_last(void) {
+  unsigned k = --table.chunks;
+  uint32_t n = FIRST_CHUNK << k, start = table.cap - n;
+  struct chunk *c = atomic_load_explicit(&table.chunk[k], memory_order_relaxed);
+  for (uint32_t i = 0; i < n; i++) { /* a free slot's tag holds its next generation */
+    unsigned gen = atomic_load_explicit(&c->slot[i].tag, memory_order_relaxed) >> 2;
+    if (gen > table.floor[k]) table.floor[k] = gen;
+  }
+  if (atomic_load_explicit(&table.used, memory_order_relaxed) > start)
+    atomic_store_explicit(&table.used, start, memory_order_release);
+  atomic_store_explicit(&table.chunk[k], NULL, memory_order_release);
+  table.cap = start;
+  table.free_head = 0;
+  for (uint32_t i = start; i-- > 0;) {
+    struct slot *s = slot_at(i);
+    if ((atomic_load_explicit(&s->tag, memory_order_relaxed) & 3u) == 0) {
+      s->next_free = table.free_head;
+      table.free_head = i + 1;
+    }
+  }
+  return c;
+}
+
+/* Gives back the last chunks while they hold no handle and the chunk below is
+ * at most half full, so handles that come and go across a chunk's end do not
+ * make and free it each time; the first chunk stays.  Call locked; returns
+ * the chunks unlinked, linked through `retired.next`, to retire unlocked. */
+static struct chunk *shrink(void) {
+  struct chunk *gone = NULL;
+  while (table.chunks > 1 && table.open_in[table.chunks - 1] == 0 &&
+         table.open_in[table.chunks - 2] <= (FIRST_CHUNK << (table.chunks - 2)) / 2) {
+    struct chunk *c = unlink_last();
+    c->retired.next = gone != NULL ? &gone->retired : NULL;
+    gone = c;
+  }
+  return gone;
 }
 
 DWORD mio__handle_insert(struct mio__object *obj, HANDLE *out) {
@@ -126,6 +197,7 @@ DWORD mio__handle_insert(struct mio__object *obj, HANDLE *out) {
   atomic_store_explicit(&s->obj, obj, memory_order_release);
   atomic_store_explicit(&s->tag, tag | obj->type, memory_order_release); /* publishes obj */
   table.open++;
+  table.open_in[chunk_of(index)]++;
   *out = encode(index, tag >> 2);
 out:
   pthread_rwlock_unlock(&table.lock);
@@ -171,18 +243,27 @@ void mio__object_release(struct mio__object *obj) {
  * 735 and drops its packets; a file completes its pending requests. */
 DWORD mio__handle_close(HANDLE handle) {
   struct mio__object *obj = NULL;
+  struct chunk *gone = NULL;
   pthread_rwlock_wrlock(&table.lock);
   struct slot *s = lookup(handle);
   if (s != NULL) {
     obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
     unsigned tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
     atomic_store_explicit(&s->tag, (tag & ~3u) + 4u, memory_order_release); /* next generation, free */
+    uint32_t index = (uint32_t)(((uintptr_t)handle >> 2) & ((1u << SLOT_BITS) - 1)) - 1u;
     s->next_free = table.free_head;
-    table.free_head = (uint32_t)(((uintptr_t)handle >> 2) & ((1u << SLOT_BITS) - 1));
+    table.free_head = index + 1;
     assert(table.open > 0);
     table.open--;
+    table.open_in[chunk_of(index)]--;
+    gone = shrink();
   }
   pthread_rwlock_unlock(&table.lock);
+  while (gone != NULL) {
+    struct chunk *next = (struct chunk *)gone->retired.next; /* its first member */
+    mio__grace_retire(&gone->retired, gone->bytes);
+    gone = next;
+  }
   if (obj == NULL) return ERROR_INVALID_HANDLE;
   obj->close(obj);
   mio__object_release(obj);

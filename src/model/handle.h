@@ -46,8 +46,9 @@ struct mio__object *mio__handle_get(HANDLE handle, enum mio__type type);
 /**
  * @brief The object behind @p handle if it is of @p type, without a lock or a reference.
  *
- * Only for objects whose memory is never freed (ports), so the pointer stays
- * safe after the handle closes; the caller checks, under the object's own
+ * Call inside a grace stretch (grace.h), which keeps the object's memory
+ * after the handle closes until the stretch ends, for objects freed through
+ * mio__grace_retire() (ports); the caller checks, under the object's own
  * lock, that it is still this handle's.
  * @param handle Any value.
  * @param type The required kind.

@@ -19,13 +19,14 @@
  * follows names only its address, which stays mapped, so the waiter may
  * return as soon as it sees the word set.
  *
- * A port's memory is never freed: a destroyed port waits in a pool for the
- * next one.  That lets posting and waiting find the port without a lock or a
- * reference (mio__handle_peek) and then check, under the port's own lock,
- * that it is still the port of their handle.
+ * Posting and waiting find the port without a lock or a reference
+ * (mio__handle_peek) and then check, under the port's own lock, that it is
+ * still the port of their handle; so a port's memory is freed only after a
+ * grace period (grace.h), once no such lookup can still hold it.  A waiter
+ * holds a reference while it sleeps.
  *
  * The states, written here once; tests/spin/port.pml checks the protocol
- * they make, the pool's reuse included.
+ * they make, the reclamation included.
  *
  *   a waiter    how it got there (all under the port's lock but the last)
  *   ----------  ------------------------------------------------------------
@@ -38,13 +39,15 @@
  *
  *   a port's memory  how it got there
  *   ---------------  -------------------------------------------------------
- *   open             mio__port_create: `handle` set (the lock is made only once)
+ *   open             mio__port_create: `handle` set
  *   closed           port_close: `handle` NULL, waiters released, packets
- *                    dropped, blocks freed; files may still hold references
- *   pooled           port_destroy, at the last reference: on `pool`
- *   reopened         port_alloc took it for a new handle: open again, and a
- *                    caller still holding the old handle finds `handle`
- *                    changed under the lock (6)
+ *                    dropped, blocks freed; files and sleeping waiters may
+ *                    still hold references, and a lookup that found it
+ *                    before the close finds `handle` changed under the lock (6)
+ *   retired          port_destroy, at the last reference: waiting for the
+ *                    lookups that may have found it to end
+ *   freed            after that grace period: the lock destroyed, the memory
+ *                    free
  */
 /** glibc declares syscall(), for the futex calls, only with this. */
 #define _DEFAULT_SOURCE
@@ -59,6 +62,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "grace.h"
 #include "port.h"
 
 struct packet {
@@ -97,38 +101,40 @@ struct block {
  * `last` in the tail and those of the spares. */
 struct mio__port {
   struct mio__object hdr;
-  pthread_mutex_t lock; /* made once, never destroyed: the memory is reused */
+  pthread_mutex_t lock;
   HANDLE handle;        /* the open handle, NULL once closed */
   struct block *head, *tail, *spare;
   size_t first, last, count;
   size_t spares;   /* blocks on `spare` */
   size_t reserved; /* free slots promised to pending I/O requests */
   struct waiter *top;
-  struct mio__port *next_free; /* in the pool */
+  struct mio__retired retired; /* for the grace period after its last reference */
 };
 
-/* Destroyed ports, for reuse; under pool_lock. */
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct mio__port *pool;
-
-/* Packets dropped because their port's handle was closed, for iocp_model_stats(). */
+/* Packets dropped because their port's handle was closed, and ports not yet
+ * freed, for iocp_model_stats(). */
 static atomic_ullong discarded;
+static atomic_uint held;
 
 static void port_close(struct mio__object *obj);
 static void port_destroy(struct mio__object *obj);
 
 /* The port of an open handle, locked; NULL (6) if it is none.  No reference
- * is taken: the caller's handle keeps the port until CloseHandle, which
- * needs the lock too. */
+ * is taken: while the lock finds `handle` unchanged, the handle's own
+ * reference keeps the port, as CloseHandle needs the lock to close it.
+ * Until then, the grace stretch keeps its memory. */
 static struct mio__port *port_lock(HANDLE handle) {
+  unsigned stretch = mio__grace_enter();
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
-  if (port == NULL) return NULL;
-  mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
-  pthread_mutex_lock(&port->lock);
-  if (port->handle != handle) { /* NULL once closed; peek refused a NULL handle */
-    pthread_mutex_unlock(&port->lock); /* closed, and maybe reused, meanwhile */
-    port = NULL;
+  if (port != NULL) {
+    mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
+    pthread_mutex_lock(&port->lock);
+    if (port->handle != handle) { /* NULL once closed; peek refused a NULL handle */
+      pthread_mutex_unlock(&port->lock); /* closed meanwhile */
+      port = NULL;
+    }
   }
+  mio__grace_leave(stretch);
   return port;
 }
 
@@ -140,16 +146,11 @@ struct mio__object *mio__port_get(HANDLE handle) {
   return &port->hdr;
 }
 
-/* A closed port from the pool, or a new one; NULL when out of memory.  A
- * reused port counts as an allocation too, as each port takes kernel memory
- * on Windows. */
+/* A new port, not yet open; NULL when out of memory. */
 static struct mio__port *port_alloc(void) {
-  if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) return NULL;
-  pthread_mutex_lock(&pool_lock);
-  struct mio__port *port = pool;
-  if (port != NULL) pool = port->next_free;
-  pthread_mutex_unlock(&pool_lock);
-  if (port != NULL || (port = malloc(sizeof *port)) == NULL) return port;
+  struct mio__port *port = mio__malloc(sizeof *port);
+  if (port == NULL) return NULL;
+  atomic_fetch_add_explicit(&held, 1, memory_order_relaxed);
   memset(port, 0, sizeof *port);
   port->hdr.type = MIO__PORT;
   port->hdr.close = port_close;
@@ -168,8 +169,7 @@ DWORD mio__port_create(HANDLE *out) {
     port_destroy(&port->hdr);
     return error;
   }
-  pthread_mutex_lock(&port->lock); /* a stale handle's caller may hold it */
-  assert(port->head == NULL && port->spare == NULL && port->top == NULL && port->reserved == 0);
+  pthread_mutex_lock(&port->lock); /* a caller may look the new handle up already */
   port->handle = handle;
   pthread_mutex_unlock(&port->lock);
   *out = handle;
@@ -359,8 +359,9 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
   }
 }
 
-/* Blocks on an empty port, called and returning locked; adds the packets
- * taken to *n, and returns 0, 258 (timed out) or 735 (released). */
+/* Blocks on an empty port, called and returning locked, with a reference the
+ * caller gives back after unlocking; adds the packets taken to *n, and
+ * returns 0, 258 (timed out) or 735 (released). */
 static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
                        ULONG count, DWORD ms, ULONG *n) {
   struct waiter w = {.below = port->top, .state = WAITER_LINKED}; /* woken: 0 */
@@ -373,6 +374,7 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
     mio__deadline_add(&deadline, ms);
   }
   mio__blocked_add(1); /* linked: a post now hands its packet to this waiter */
+  mio__object_retain(&port->hdr); /* the port's memory, for the lock after the sleep */
   pthread_mutex_unlock(&port->lock);
   int timed_out = 0;
   while (!timed_out && !atomic_load_explicit(&w.woken, memory_order_acquire))
@@ -401,9 +403,11 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
   if (port == NULL) return ERROR_INVALID_HANDLE;
   *n = queue_take(port, entries, count);
   DWORD error = *n > 0 ? 0 : WAIT_TIMEOUT;
-  if (*n == 0 && ms != 0) error = port_wait(port, handle, entries, count, ms, n);
-  spares_trim(port); /* OS-MEM-1: "room for fewer than its reserved slots and two blocks more" */
+  int wait = *n == 0 && ms != 0;
+  if (wait) error = port_wait(port, handle, entries, count, ms, n);
+  spares_trim(port); /* OS-MEM-1: "fewer than the reserved ones plus two blocks" */
   pthread_mutex_unlock(&port->lock);
+  if (wait) mio__object_release(&port->hdr); /* port_wait's reference */
   return error;
 }
 
@@ -444,17 +448,24 @@ size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant) {
   return slots;
 }
 
+unsigned mio__port_held(void) { return atomic_load_explicit(&held, memory_order_relaxed); }
+
 unsigned long long mio__port_discarded(void) {
   return atomic_load_explicit(&discarded, memory_order_relaxed);
 }
 
-/* The last reference is gone: keep the memory for the next port.  Its lock
- * stays made, for a stale handle's caller that may still take it. */
+static void port_free(struct mio__retired *r) {
+  struct mio__port *port = (struct mio__port *)((char *)r - offsetof(struct mio__port, retired));
+  pthread_mutex_destroy(&port->lock);
+  free(port);
+  atomic_fetch_sub_explicit(&held, 1, memory_order_relaxed);
+}
+
+/* The last reference is gone: free the memory once no lookup that may have
+ * found the port is left (grace.h); until then its lock works. */
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
   assert(port->head == NULL && port->spare == NULL); /* freed by port_close */
-  pthread_mutex_lock(&pool_lock);
-  port->next_free = pool;
-  pool = port;
-  pthread_mutex_unlock(&pool_lock);
+  port->retired.free = port_free;
+  mio__grace_retire(&port->retired, sizeof *port);
 }

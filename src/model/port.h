@@ -100,6 +100,12 @@ void mio__deadline_add(struct timespec *t, DWORD ms);
 size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant);
 
 /**
+ * @brief Ports whose memory is not yet freed, for iocp_model_stats().
+ * @return The count.
+ */
+unsigned mio__port_held(void);
+
+/**
  * @brief Packets discarded by closed ports, for iocp_model_stats().
  * @return The count since the process began.
  */

@@ -205,6 +205,9 @@ typedef enum {
   IOCP_MODEL_WINDOW_FILE_LOOKUP,
   /** An overlapped request reserved its packet's slot, the transfer not yet tried. */
   IOCP_MODEL_WINDOW_RESERVED,
+  /** A post or a dequeue read the epoch of the grace period that keeps closed
+   *  ports' memory, and has not yet counted itself under it. */
+  IOCP_MODEL_WINDOW_GRACE,
   IOCP_MODEL_WINDOWS /**< How many windows there are. */
 } iocp_model_window;
 
@@ -226,7 +229,7 @@ MIO_EXTERN void iocp_model_on_window(iocp_model_window window, void (*fn)(void *
 /** What the model holds and what fault injection reached: iocp_model_stats(). */
 typedef struct {
   unsigned handles_open; /**< Handles not yet closed: ports and files. */
-  unsigned table_slots;  /**< Slots the handle table has allocated; it never shrinks. */
+  unsigned table_slots;  /**< Slots the handle table has allocated; it shrinks as handles close. */
   unsigned io_threads;   /**< 1 while the I/O thread runs (a file handle is open), else 0. */
   unsigned long long packets_discarded; /**< Packets still queued when their port was
                                              closed, or completed after, since the process began. */
@@ -236,6 +239,9 @@ typedef struct {
   unsigned threads_blocked; /**< Threads inside a model call that may wait now: in
                                  GetQueuedCompletionStatusEx on an empty port, or in a
                                  synchronous ReadFile or WriteFile. */
+  unsigned ports_held;   /**< Ports whose memory the model holds: open, still referenced
+                              by a file or a waiter, or closed and waiting, in a batch of
+                              64, for the lookups that may have found them to end. */
 } iocp_model_stats_t;
 
 /**

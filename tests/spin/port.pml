@@ -10,10 +10,12 @@
  * and an I/O request that reserves its packet's slot and completes later.
  * A futex wait sleeps only while the word is 0 and wakes on the wake that
  * follows the store, or spuriously; so "blocked until woken[g]" is its whole
- * meaning here.  Once closed and released, the port's memory is reused for
- * the next port (the pool): a caller holding the old handle finds the port
- * lock-free (the peek) and then checks, under its lock, that the port is
- * still the one its handle names (gen, port->handle in the C).
+ * meaning here.  Posters and getters find the port without a lock (the
+ * peek of the handle table) inside a grace stretch that ends once they hold
+ * the port's lock (src/model/grace.c: a counter per epoch parity); a getter
+ * that sleeps holds a reference.  Once the handle is closed and the last
+ * reference gone, the memory is retired, and the reclaimer flips the epoch,
+ * waits for the old parity's stretches to end and frees it.
  * docs/reliability.md maps every process and variable to the C it stands for.
  *
  * Checked, exhaustively, for NG getters, NP posted packets and one I/O packet:
@@ -23,14 +25,18 @@
  *     the ring while a getter sleeps: no lost wake-up);
  *   - a hand-off goes to the waiter that blocked last (LIFO, OS-WAIT-1);
  *   - every getter blocked at the close gets 735, and every call that starts
- *     after it gets 6 (IOCP-GM-10, OS-CLOSE-1), also when the memory is
- *     reused by a new port between its peek and its lock (OS-HANDLE-2);
+ *     after it gets 6 (IOCP-GM-10, OS-CLOSE-1);
+ *   - no process takes the lock of freed memory, and the memory is freed
+ *     once every process has ended (OS-HANDLE-4);
  *   - no process is left blocked for ever (SPIN's invalid end states).
+ * SPIN interleaves with sequential consistency, under which the reader's
+ * second look at the epoch is never needed (enter() below); grace.c says why
+ * C11 needs it.
  *
  * Deliberately broken variants, which must fail: -DFIFO releases the waiter
  * that blocked first; -DNOWAKE makes close mark the waiters but wake none;
- * -DNOCHECK checks only that the port is open, not that it is still the
- * handle's, so a stale post lands in the reused port.
+ * -DEARLYLEAVE ends the grace stretch right after the peek, before the lock;
+ * -DNOREF lets a getter sleep without a reference to the port.
  */
 
 #ifndef NG
@@ -53,8 +59,12 @@
 
 bool locked;                     /* port->lock */
 bool closed;                     /* port->handle == NULL */
-byte gen;                        /* which port the memory is: the old handles name 0 */
+bool handle_open = 1;            /* the handle's slot in the table: what the peek reads */
 bool request_done;               /* the file's reference to the port is gone */
+bool closer_done;                /* the handle's reference is gone */
+byte refs;                       /* getters asleep, each with a reference */
+byte epoch; byte readers[2];     /* grace.c: the epoch's parity, and the stretches by parity */
+bool freed;                      /* the port's memory is free */
 byte ring[RING]; byte head; byte count;  /* port->ring, head, count */
 byte reserved;                   /* port->reserved */
 byte stack[NG]; byte depth;      /* port->top and the waiters' below/above links */
@@ -67,15 +77,17 @@ bool blocked_at_close[NG];       /* for the 735 check only */
 byte delivered[IO_PACKET + 1];   /* deliveries per packet, for the checks */
 byte posted; byte completed; byte discarded; byte taken;
 
-inline lock() { atomic { !locked -> locked = 1 } }
+inline lock() { atomic { !locked -> assert(!freed); locked = 1 } }
 
-/* Under the lock: the port is not the one the old handle names any more */
-#ifdef NOCHECK
+/* Under the lock: the handle was closed since the peek (port->handle != handle) */
 #define STALE closed
-#else
-#define STALE (closed || gen != 0)
-#endif
 inline unlock() { locked = 0 }
+
+/* mio__grace_enter: count this stretch under the epoch's parity.  The C
+ * reads the epoch, counts, and reads it again (counting anew if it moved);
+ * under SPIN's sequential consistency that comes to this one step. */
+inline enter(parity) { atomic { parity = epoch; readers[parity]++ } }
+inline leave(parity) { readers[parity]-- }
 
 inline deliver(id) {
   delivered[id]++;
@@ -143,11 +155,15 @@ inline wake(w) {
 
 /* PostQueuedCompletionStatus */
 proctype Poster() {
-  byte id = 1, w, k;
+  byte id = 1, w, k, parity;
   bool gone;
   do
   :: id <= NP ->
-     if :: closed || gen != 0 -> break :: else -> skip fi;   /* the peek: 6 */
+     enter(parity);
+     if :: !handle_open -> leave(parity); break :: else -> skip fi;   /* the peek: 6 */
+#ifdef EARLYLEAVE
+     leave(parity);
+#endif
      atomic {      /* the port's lock held: one step for the others */
        lock();
        gone = STALE;
@@ -158,11 +174,14 @@ proctype Poster() {
           posted++
        :: else -> skip
        fi;
+#ifndef EARLYLEAVE
+       leave(parity);   /* port_lock's stretch ends with the lock held */
+#endif
        unlock()
      };
      if :: gone -> break :: else -> skip fi;   /* 6: the port is gone */
      if :: w != NG -> wake(w) :: else -> skip fi;
-     d_step { id++; w = 0; k = 0 }
+     d_step { id++; w = 0; k = 0; parity = 0 }
   :: else -> break
   od
 }
@@ -197,17 +216,24 @@ proctype Request() {
 
 /* GetQueuedCompletionStatusEx with room for two entries; ends on 6 or 735 */
 proctype Getter(byte g) {
-  byte kind, k;
+  byte kind, k, parity;
   short result;
   bool after_close, timed_out, blocked;
   byte calls = 0;
   do
   :: calls < 2 ->
-     if :: closed || gen != 0 -> break :: else -> skip fi;   /* the peek: 6 */
+     enter(parity);
+     if :: !handle_open -> leave(parity); break :: else -> skip fi;   /* the peek: 6 */
+#ifdef EARLYLEAVE
+     leave(parity);
+#endif
      atomic {
        calls++;
        if :: kind = NOW :: kind = FINITE :: kind = FOREVER fi;
        lock();
+#ifndef EARLYLEAVE
+       leave(parity);
+#endif
        after_close = STALE;
        blocked = 0;
        if
@@ -231,6 +257,9 @@ proctype Getter(byte g) {
           k = 0;
           done[g] = 0; err[g] = E_OK; woken[g] = 0;
           blocked = 1;
+#ifndef NOREF
+          refs++;   /* the port's memory, for the lock after the sleep */
+#endif
           unlock()
        fi;
        if :: !blocked -> unlock() :: else -> skip fi
@@ -261,7 +290,10 @@ proctype Getter(byte g) {
           fi;
           result = err[g];
           unlock()
-        }
+        };
+#ifndef NOREF
+        refs--   /* given back after the unlock */
+#endif
      :: else -> skip
      fi;
      d_step {
@@ -269,7 +301,7 @@ proctype Getter(byte g) {
        assert(!blocked_at_close[g] || result == E_ABANDONED);
        /* forget this call, so that equal states compare equal */
        blocked_at_close[g] = 0; done[g] = 0; err[g] = 0; handed[g] = 0; ticket[g] = 0;
-       woken[g] = 0; after_close = 0; timed_out = 0; blocked = 0; kind = 0; k = 0;
+       woken[g] = 0; after_close = 0; timed_out = 0; blocked = 0; kind = 0; k = 0; parity = 0;
        if :: result == E_HANDLE || result == E_ABANDONED -> calls = 2 :: else -> skip fi;
        result = 0
      }
@@ -280,6 +312,7 @@ proctype Getter(byte g) {
 /* CloseHandle on the port: port_close */
 proctype Closer() {
   byte k, w;
+  handle_open = 0;   /* mio__handle_close: the slot is free; the close hook follows */
   atomic {
     lock();
     closed = 1;
@@ -307,14 +340,19 @@ proctype Closer() {
   do
   :: k > 0 -> k--; wake(stack[k])
   :: else -> break
-  od
+  od;
 #endif
+  closer_done = 1   /* the handle's reference released */
 }
 
-/* The pool: once the port is closed and the file's reference gone, its
- * memory is the next port's (port_destroy, then port_alloc) */
-proctype Reopener() {
-  atomic { closed && request_done -> lock(); closed = 0; gen = 1; unlock() }
+/* port_destroy at the last reference, then mio__grace_retire: flip the
+ * epoch, wait for the old parity's stretches, free */
+proctype Reclaimer() {
+  byte old;
+  closer_done && request_done && refs == 0;
+  atomic { old = epoch; epoch = 1 - epoch };
+  readers[old] == 0;
+  freed = 1
 }
 
 init {
@@ -328,8 +366,9 @@ init {
     run Poster();
     run Request();
     run Closer();
-    run Reopener()
+    run Reclaimer()
   };
   _nr_pr == 1;   /* every other process has ended */
-  assert(taken + discarded == posted + completed)
+  assert(taken + discarded == posted + completed);
+  assert(freed)
 }

@@ -18,7 +18,10 @@
  * delivered exactly once or was still queued at the close: the model counts
  * the packets a close discards, and the two must add up exactly.  Posts
  * after the close fail with 6; getters blocked at the close get 735, getters
- * that arrive after it get 6, and nothing else.
+ * that arrive after it get 6, and nothing else.  Beside each close round a
+ * thread opens and closes other ports without pause, so the model frees
+ * closed ports' memory (after its grace period, in batches) while the
+ * round's threads are still looking their port up.
  *
  * Exit status 0 if every check held; the figures are printed.
  */
@@ -42,7 +45,9 @@ struct round {
   atomic_uint_fast64_t posted, delivered, late_posts;
   atomic_uint bad_post_error, bad_get_error, duplicate, corrupt, out_of_order;
   atomic_uint ended_735, ended_6;
-  atomic_int closed;
+  atomic_int closed, done;
+  atomic_uint_fast64_t churned;
+  atomic_uint bad_churn;
   _Atomic unsigned char *seen; /* one flag per packet: posters x per_poster */
 };
 
@@ -123,6 +128,20 @@ static void *get_all(void *arg) {
   }
 }
 
+/* Opens and closes other ports until the round is done. */
+static void *churn(void *arg) {
+  struct round *r = arg;
+  while (!atomic_load(&r->done)) {
+    mio_completion_port p;
+    if (mio_completion_port_new(0, &p) != 0 || mio_completion_port_close(&p) != 0) {
+      atomic_fetch_add(&r->bad_churn, 1);
+      break;
+    }
+    atomic_fetch_add_explicit(&r->churned, 1, memory_order_relaxed);
+  }
+  return NULL;
+}
+
 static void sleep_us(long us) {
   struct timespec t = {us / 1000000, (us % 1000000) * 1000};
   while (nanosleep(&t, &t) == -1 && errno == EINTR) {
@@ -162,6 +181,8 @@ static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
     workers[i] = (struct worker){&r, i < getters ? i : i - getters, seed * 7919 + i + 1};
     pthread_create(&threads[i], NULL, i < getters ? get_all : post_all, &workers[i]);
   }
+  pthread_t churner;
+  if (close_after_us >= 0) pthread_create(&churner, NULL, churn, &r);
   uint64_t total = (uint64_t)posters * per_poster;
   if (close_after_us >= 0) {
     sleep_us(close_after_us);
@@ -172,6 +193,8 @@ static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
   atomic_store(&r.closed, 1);
   uint32_t close_error = mio_completion_port_close(&handle);
   for (unsigned i = 0; i < getters + posters; i++) pthread_join(threads[i], NULL);
+  atomic_store(&r.done, 1);
+  if (close_after_us >= 0) pthread_join(churner, NULL);
   iocp_model_stats_t after;
   iocp_model_stats(&after);
   uint64_t discarded = after.packets_discarded - before.packets_discarded;
@@ -186,6 +209,7 @@ static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
   CHECK(r.bad_post_error == 0, "%u posts failed other than with 6 after the close",
         r.bad_post_error);
   CHECK(r.bad_get_error == 0, "%u getters ended other than with 735 or 6", r.bad_get_error);
+  CHECK(r.bad_churn == 0, "a port opened or closed beside the round failed");
   CHECK(r.ended_735 + r.ended_6 == getters, "%u of %u getters ended", r.ended_735 + r.ended_6,
         getters);
   CHECK(delivered + discarded == posted,
@@ -197,9 +221,10 @@ static int run_round(unsigned posters, unsigned getters, uint32_t per_poster,
     CHECK(posted == total && delivered == total, "load round: %" PRIu64 " of %" PRIu64
           " delivered", delivered, total);
   printf("  %s round: %" PRIu64 " posted, %" PRIu64 " delivered once, %" PRIu64
-         " discarded at close; getters ended 735 x%u, 6 x%u; posts after close: %" PRIu64 "\n",
+         " discarded at close; getters ended 735 x%u, 6 x%u; posts after close: %" PRIu64
+         "; other ports opened and closed: %" PRIu64 "\n",
          close_after_us < 0 ? "load " : "close", posted, delivered, discarded, r.ended_735,
-         r.ended_6, (uint64_t)atomic_load(&r.late_posts));
+         r.ended_6, (uint64_t)atomic_load(&r.late_posts), (uint64_t)atomic_load(&r.churned));
   free((void *)r.seen);
   return failed;
 }

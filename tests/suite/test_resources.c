@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,9 +461,80 @@ static void *churn_ports(void *rounds) {
   return (void *)failed;
 }
 
+/* Heap in use: glibc's figures, for the arena and for mapped chunks. */
+static size_t heap_in_use(void) {
+  struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+/* 10^6 ports open at once, then all closed: the handle table, the ports and
+ * the heap come back to what they were (at most 1 MiB more). */
+static void ports_at_once(void) {
+  enum { MANY = 1000000 };
+  size_t heap = heap_in_use(), failed = 0;
+  HANDLE *port = malloc(MANY * sizeof *port);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  iocp_model_stats_t before = stats();
+  for (int i = 0; i < MANY; i++)
+    failed += (port[i] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0)) == NULL;
+  iocp_model_stats_t open = stats();
+  for (int i = 0; i < MANY; i++) failed += !CloseHandle(port[i]);
+  iocp_model_stats_t after = stats();
+  /* Chunks made again after the shrink name no handle of before (OS-HANDLE-2):
+   * every old handle still gives 6. */
+  enum { AGAIN = 500 };
+  HANDLE again[AGAIN];
+  size_t stale_ok = 0;
+  for (int i = 0; i < AGAIN; i++) again[i] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  for (int i = 0; i < MANY; i++)
+    stale_ok += PostQueuedCompletionStatus(port[i], 0, 0, NULL) || GetLastError() != ERROR_INVALID_HANDLE;
+  for (int i = 0; i < AGAIN; i++) failed += !CloseHandle(again[i]);
+  free(port);
+  CU_ASSERT_EQUAL(stale_ok, 0);
+  printf("\n  %d ports at once: table slots %u -> %u -> %u, ports held %u -> %u -> %u,"
+         " heap %+zd bytes", MANY, before.table_slots, open.table_slots, after.table_slots,
+         before.ports_held, open.ports_held, after.ports_held,
+         (ssize_t)heap_in_use() - (ssize_t)heap);
+  CU_ASSERT_EQUAL(failed, 0);
+  CU_ASSERT(open.ports_held >= before.ports_held + MANY);
+  CU_ASSERT(after.table_slots <= (before.table_slots > 64 ? before.table_slots : 64)); /* chunk 0 stays */
+  CU_ASSERT(after.ports_held <= before.ports_held + 64); /* the last batch, in its grace period */
+  CU_ASSERT(heap_in_use() <= heap + (1u << 20));
+}
+
+/* Closes a batch of ports, so their memory is freed from inside the window. */
+static HANDLE batch[64];
+static void close_batch(void *unused) {
+  (void)unused;
+  for (int i = 0; i < 64; i++) CU_ASSERT_TRUE(CloseHandle(batch[i]));
+}
+
+/* A post that read the grace period's epoch just before the reclaimer flipped
+ * it counts itself anew, and works; the memory was freed meanwhile, and the
+ * next batch is freed too (no count was left behind to wait for). */
+static void post_across_a_flip(void) {
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 64; i++) batch[i] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    unsigned held = stats().ports_held;
+    if (round == 0) iocp_model_on_window(IOCP_MODEL_WINDOW_GRACE, close_batch, NULL);
+    else close_batch(NULL);
+    CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 7, 1, NULL));
+    CU_ASSERT(stats().ports_held <= held - 1); /* a batch was freed: the flip happened */
+  }
+  OVERLAPPED_ENTRY e[2];
+  ULONG n = 0;
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, e, 2, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(n, 2);
+  CU_ASSERT_TRUE(CloseHandle(port));
+}
+
 /** @verifies{OS-HANDLE-4} */
 void test_os_handle_4(void) {
   int fds = descriptors_open(), threads = threads_running();
+  ports_at_once();
+  post_across_a_flip();
   enum { ROUNDS = CHURN_PORTS / CHURN_PORTS_AT_ONCE };
   CU_ASSERT_PTR_NULL(churn_ports((void *)(uintptr_t)1));
   unsigned slots = stats().table_slots;
