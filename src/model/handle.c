@@ -64,8 +64,8 @@ struct chunk {
 static struct {
   pthread_rwlock_t lock;
   _Atomic(struct chunk *) chunk[CHUNKS]; /* the first `chunks` are made */
-  atomic_uint used;        /* slots handed out since the last chunk was made, for
-                              readers without the lock */
+  atomic_uint used;        /* slots below it were handed out at least once;
+                              readers without the lock refuse the others */
   uint32_t cap, free_head; /* free_head: 1-based, 0 for none */
   uint32_t open;           /* slots holding an object */
   unsigned chunks;
