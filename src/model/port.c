@@ -19,11 +19,12 @@
  * follows names only its address, which stays mapped, so the waiter may
  * return as soon as it sees the word set.
  *
- * Posting and waiting find the port without a lock or a reference
- * (mio__handle_peek) and then check, under the port's own lock, that it is
- * still the port of their handle; so a port's memory is freed only after a
+ * A thread keeps a reference to the port it named last, so posting and
+ * waiting on the same handle again go straight to the port's lock, which
+ * checks that the port is still the handle's.  The first call finds the port
+ * without a lock (mio__handle_peek), so a port's memory is freed only after a
  * grace period (grace.h), once no such lookup can still hold it.  A waiter
- * holds a reference while it sleeps.
+ * holds a reference of its own while it sleeps.
  *
  * The states, written here once; tests/spin/port.pml checks the protocol
  * they make, the reclamation included.
@@ -119,23 +120,67 @@ static atomic_uint held;
 static void port_close(struct mio__object *obj);
 static void port_destroy(struct mio__object *obj);
 
-/* The port of an open handle, locked; NULL (6) if it is none.  No reference
- * is taken: while the lock finds `handle` unchanged, the handle's own
- * reference keeps the port, as CloseHandle needs the lock to close it.
- * Until then, the grace stretch keeps its memory. */
-static struct mio__port *port_lock(HANDLE handle) {
+/* The port this thread named last, with a reference, so that its next call
+ * on the same handle needs neither the table nor the grace period: a
+ * selector's thread names one port call after call.  The reference is given
+ * back when the thread names another handle, finds this one closed, or
+ * exits (the key's destructor). */
+static _Thread_local struct {
+  HANDLE handle;
+  struct mio__port *port;
+} last;
+static pthread_key_t last_key;
+static pthread_once_t last_once = PTHREAD_ONCE_INIT;
+
+static void last_release(void *port) { mio__object_release(port); }
+static void last_key_make(void) { mio__must(pthread_key_create(&last_key, last_release) == 0); }
+
+/* Gives back the reference to the port this thread named last; call with no
+ * lock held, as it may free the port. */
+static void last_forget(void) {
+  struct mio__port *port = last.port;
+  if (port == NULL) return;
+  last.port = NULL;
+  last.handle = NULL;
+  pthread_setspecific(last_key, NULL);
+  mio__object_release(&port->hdr);
+}
+
+/* Looks `handle` up in the table and makes its port this thread's last,
+ * with a reference; NULL (6) if it is no open port.  Until the reference is
+ * taken, the grace stretch keeps the port's memory. */
+static struct mio__port *last_find(HANDLE handle) {
+  last_forget();
   unsigned stretch = mio__grace_enter();
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
   if (port != NULL) {
-    mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
     pthread_mutex_lock(&port->lock);
-    if (port->handle != handle) { /* NULL once closed; peek refused a NULL handle */
-      pthread_mutex_unlock(&port->lock); /* closed meanwhile */
-      port = NULL;
-    }
+    int open = port->handle == handle; /* NULL once closed meanwhile */
+    if (open) mio__object_retain(&port->hdr); /* safe: the handle's own reference holds */
+    pthread_mutex_unlock(&port->lock);
+    if (!open) port = NULL;
   }
   mio__grace_leave(stretch);
+  if (port == NULL) return NULL;
+  pthread_once(&last_once, last_key_make);
+  mio__must(pthread_setspecific(last_key, port) == 0); /* fails only for want of memory,
+                                                           past glibc's 32 keys held in place */
+  last.handle = handle;
+  last.port = port;
   return port;
+}
+
+/* The port of an open handle, locked; NULL (6) if it is none.  Under the
+ * lock, `handle` unchanged means CloseHandle has not closed the port yet. */
+static struct mio__port *port_lock(HANDLE handle) {
+  struct mio__port *port = last.port != NULL && last.handle == handle ? last.port : last_find(handle);
+  if (port == NULL) return NULL;
+  mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
+  pthread_mutex_lock(&port->lock);
+  if (port->handle == handle) return port;
+  pthread_mutex_unlock(&port->lock); /* closed meanwhile, or before this call */
+  last_forget();
+  return NULL;
 }
 
 struct mio__object *mio__port_get(HANDLE handle) {
@@ -374,7 +419,8 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
     mio__deadline_add(&deadline, ms);
   }
   mio__blocked_add(1); /* linked: a post now hands its packet to this waiter */
-  mio__object_retain(&port->hdr); /* the port's memory, for the lock after the sleep */
+  mio__object_retain(&port->hdr); /* for the lock after the sleep, whatever this thread's
+                                     last port is by then (a test's window may name another) */
   pthread_mutex_unlock(&port->lock);
   int timed_out = 0;
   while (!timed_out && !atomic_load_explicit(&w.woken, memory_order_acquire))

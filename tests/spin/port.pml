@@ -10,12 +10,14 @@
  * and an I/O request that reserves its packet's slot and completes later.
  * A futex wait sleeps only while the word is 0 and wakes on the wake that
  * follows the store, or spuriously; so "blocked until woken[g]" is its whole
- * meaning here.  Posters and getters find the port without a lock (the
- * peek of the handle table) inside a grace stretch that ends once they hold
- * the port's lock (src/model/grace.c: a counter per epoch parity); a getter
- * that sleeps holds a reference.  Once the handle is closed and the last
- * reference gone, the memory is retired, and the reclaimer flips the epoch,
- * waits for the old parity's stretches to end and frees it.
+ * meaning here.  A poster's or a getter's first call finds the port without
+ * a lock (the peek of the handle table) inside a grace stretch
+ * (src/model/grace.c: a counter per epoch parity) and takes a reference
+ * under the port's lock, which the process keeps for its later calls (the
+ * thread's last port) until it finds the port closed or ends; a getter that
+ * sleeps holds a reference of its own.  Once the handle is closed and the
+ * last reference gone, the memory is retired, and the reclaimer flips the
+ * epoch, waits for the old parity's stretches to end and frees it.
  * docs/reliability.md maps every process and variable to the C it stands for.
  *
  * Checked, exhaustively, for NG getters, NP posted packets and one I/O packet:
@@ -35,8 +37,9 @@
  *
  * Deliberately broken variants, which must fail: -DFIFO releases the waiter
  * that blocked first; -DNOWAKE makes close mark the waiters but wake none;
- * -DEARLYLEAVE ends the grace stretch right after the peek, before the lock;
- * -DNOREF lets a getter sleep without a reference to the port.
+ * -DEARLYLEAVE ends the grace stretch right after the peek, before the
+ * reference is taken; -DNOREF takes no reference, for the last port or for a
+ * sleep.
  */
 
 #ifndef NG
@@ -62,7 +65,7 @@ bool closed;                     /* port->handle == NULL */
 bool handle_open = 1;            /* the handle's slot in the table: what the peek reads */
 bool request_done;               /* the file's reference to the port is gone */
 bool closer_done;                /* the handle's reference is gone */
-byte refs;                       /* getters asleep, each with a reference */
+byte refs;                       /* processes' last-port references, and sleeping getters' */
 byte epoch; byte readers[2];     /* grace.c: the epoch's parity, and the stretches by parity */
 bool freed;                      /* the port's memory is free */
 byte ring[RING]; byte head; byte count;  /* port->ring, head, count */
@@ -88,6 +91,41 @@ inline unlock() { locked = 0 }
  * under SPIN's sequential consistency that comes to this one step. */
 inline enter(parity) { atomic { parity = epoch; readers[parity]++ } }
 inline leave(parity) { readers[parity]-- }
+
+#ifdef NOREF
+#define TAKE skip
+#define GIVE skip
+#else
+#define TAKE refs++
+#define GIVE refs--
+#endif
+
+/* last_find: a process without a reference looks the port up, inside a
+ * grace stretch, and takes one under the lock; cached stays 0 for 6 */
+inline find(parity, cached, open) {
+  atomic {   /* the stretch begun, then the peek: no other process reads both in between */
+    enter(parity);
+    open = handle_open;
+    if :: !open -> leave(parity) :: else -> skip fi
+  };
+  if
+  :: !open -> skip   /* the peek: 6 */
+  :: else ->
+#ifdef EARLYLEAVE
+     leave(parity);
+#endif
+     atomic { lock(); if :: !STALE -> TAKE; cached = 1 :: else -> skip fi; unlock() };
+#ifndef EARLYLEAVE
+     leave(parity)
+#endif
+  fi;
+  d_step { open = 0; parity = 0 }   /* forgotten, so that equal states compare equal */
+}
+
+/* last_forget: the port was found closed, or the thread ends */
+inline forget(cached) {
+  if :: cached -> GIVE; cached = 0 :: else -> skip fi
+}
 
 inline deliver(id) {
   delivered[id]++;
@@ -156,14 +194,11 @@ inline wake(w) {
 /* PostQueuedCompletionStatus */
 proctype Poster() {
   byte id = 1, w, k, parity;
-  bool gone;
+  bool gone, cached, open;
   do
   :: id <= NP ->
-     enter(parity);
-     if :: !handle_open -> leave(parity); break :: else -> skip fi;   /* the peek: 6 */
-#ifdef EARLYLEAVE
-     leave(parity);
-#endif
+     if :: !cached -> find(parity, cached, open) :: else -> skip fi;
+     if :: !cached -> break :: else -> skip fi;   /* 6 */
      atomic {      /* the port's lock held: one step for the others */
        lock();
        gone = STALE;
@@ -174,16 +209,14 @@ proctype Poster() {
           posted++
        :: else -> skip
        fi;
-#ifndef EARLYLEAVE
-       leave(parity);   /* port_lock's stretch ends with the lock held */
-#endif
        unlock()
      };
-     if :: gone -> break :: else -> skip fi;   /* 6: the port is gone */
+     if :: gone -> forget(cached); break :: else -> skip fi;   /* 6: the port is gone */
      if :: w != NG -> wake(w) :: else -> skip fi;
      d_step { id++; w = 0; k = 0; parity = 0 }
   :: else -> break
-  od
+  od;
+  forget(cached)   /* the thread ends */
 }
 
 /* An overlapped request on an associated file: mio__port_reserve when it
@@ -218,22 +251,16 @@ proctype Request() {
 proctype Getter(byte g) {
   byte kind, k, parity;
   short result;
-  bool after_close, timed_out, blocked;
+  bool after_close, timed_out, blocked, cached, open;
   byte calls = 0;
   do
   :: calls < 2 ->
-     enter(parity);
-     if :: !handle_open -> leave(parity); break :: else -> skip fi;   /* the peek: 6 */
-#ifdef EARLYLEAVE
-     leave(parity);
-#endif
+     if :: !cached -> find(parity, cached, open) :: else -> skip fi;
+     if :: !cached -> break :: else -> skip fi;   /* 6 */
      atomic {
        calls++;
        if :: kind = NOW :: kind = FINITE :: kind = FOREVER fi;
        lock();
-#ifndef EARLYLEAVE
-       leave(parity);
-#endif
        after_close = STALE;
        blocked = 0;
        if
@@ -257,9 +284,7 @@ proctype Getter(byte g) {
           k = 0;
           done[g] = 0; err[g] = E_OK; woken[g] = 0;
           blocked = 1;
-#ifndef NOREF
-          refs++;   /* the port's memory, for the lock after the sleep */
-#endif
+          TAKE;   /* the port's memory, for the lock after the sleep */
           unlock()
        fi;
        if :: !blocked -> unlock() :: else -> skip fi
@@ -291,9 +316,7 @@ proctype Getter(byte g) {
           result = err[g];
           unlock()
         };
-#ifndef NOREF
-        refs--   /* given back after the unlock */
-#endif
+        GIVE   /* given back after the unlock */
      :: else -> skip
      fi;
      d_step {
@@ -303,10 +326,12 @@ proctype Getter(byte g) {
        blocked_at_close[g] = 0; done[g] = 0; err[g] = 0; handed[g] = 0; ticket[g] = 0;
        woken[g] = 0; after_close = 0; timed_out = 0; blocked = 0; kind = 0; k = 0; parity = 0;
        if :: result == E_HANDLE || result == E_ABANDONED -> calls = 2 :: else -> skip fi;
+       if :: result == E_HANDLE -> forget(cached) :: else -> skip fi;   /* found closed */
        result = 0
      }
   :: else -> break
-  od
+  od;
+  forget(cached)   /* the thread ends */
 }
 
 /* CloseHandle on the port: port_close */
