@@ -12,6 +12,7 @@
 
 #include <stdatomic.h>
 
+#include "grace.h"
 #include "win32.h" /* the model's Win32 types, and MIO_EXTERN */
 
 /** Kinds of kernel object. */
@@ -19,6 +20,8 @@ enum mio__type { MIO__PORT = 1, MIO__FILE = 2 };
 
 /** Header shared by every kernel object. */
 struct mio__object {
+  struct mio__retired retired; /**< First, so a retired object's link is its start (what
+                                    leak checkers follow): for mio__grace_retire(). */
   enum mio__type type;      /**< What the object is. */
   atomic_uint refs;           /**< The handle's reference plus borrowers'. */
   void (*close)(struct mio__object *obj);   /**< Its handle was closed. */

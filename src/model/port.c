@@ -109,7 +109,6 @@ struct mio__port {
   size_t spares;   /* blocks on `spare` */
   size_t reserved; /* free slots promised to pending I/O requests */
   struct waiter *top;
-  struct mio__retired retired; /* for the grace period after its last reference */
 };
 
 /* Packets dropped because their port's handle was closed, and ports not yet
@@ -501,7 +500,7 @@ unsigned long long mio__port_discarded(void) {
 }
 
 static void port_free(struct mio__retired *r) {
-  struct mio__port *port = (struct mio__port *)((char *)r - offsetof(struct mio__port, retired));
+  struct mio__port *port = (struct mio__port *)r; /* the object's first member */
   pthread_mutex_destroy(&port->lock);
   free(port);
   atomic_fetch_sub_explicit(&held, 1, memory_order_relaxed);
@@ -512,6 +511,6 @@ static void port_free(struct mio__retired *r) {
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
   assert(port->head == NULL && port->spare == NULL); /* freed by port_close */
-  port->retired.free = port_free;
-  mio__grace_retire(&port->retired, sizeof *port);
+  port->hdr.retired.free = port_free;
+  mio__grace_retire(&port->hdr.retired, sizeof *port);
 }
