@@ -5,14 +5,14 @@
  * A port is a FIFO queue of packets, a LIFO stack of blocked waiters and one
  * mutex.  A waiter blocks only while the queue is empty, so a packet posted
  * while anyone waits is handed straight to the top waiter (the one that
- * blocked last, as Windows releases them) and never enters the queue.
+ * blocked last, as Windows releases them) and never enters the queue.  The
+ * poster wakes that one waiter after unlocking, so the woken thread does not
+ * block again on the mutex; a post with nobody waiting makes no system call.
  *
  * The queue is a list of blocks of BLOCK packets: growing never moves a
  * packet, a block the dequeues empty goes back at once, and a few spare
  * blocks (room for the reserved slots and one block more) save the next
- * burst a malloc per block (OS-MEM-1).  The
- * poster wakes that one waiter after unlocking, so the woken thread does not
- * block again on the mutex; a post with nobody waiting makes no system call.
+ * burst a malloc per block (OS-MEM-1).
  *
  * Each waiter sleeps on a futex word of its own, on its stack.  The waker's
  * last touch of the record is the store that sets the word; the wake that

@@ -240,8 +240,9 @@ typedef struct {
                                  GetQueuedCompletionStatusEx on an empty port, or in a
                                  synchronous ReadFile or WriteFile. */
   unsigned ports_held;   /**< Ports whose memory the model holds: open, still referenced
-                              by a file or a waiter, or closed and waiting, in a batch of
-                              64, for the lookups that may have found them to end. */
+                              by a file, a waiter or a thread that named it last, or
+                              closed and waiting, in a batch of up to 64, for the lookups
+                              that may have found them to end. */
 } iocp_model_stats_t;
 
 /**
