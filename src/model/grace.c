@@ -66,7 +66,7 @@ void mio__grace_leave(unsigned token) {
   atomic_fetch_sub_explicit(&slots[token / 2].count[token % 2], 1, memory_order_release);
 }
 
-/* Flips the epoch and waits until no reader counted under the old parity. */
+/* Flips the epoch and waits until no reader counted under the old parity (OS-HANDLE-4). */
 static void wait_for_readers(void) {
   unsigned old = atomic_fetch_add(&epoch, 1) & 1u;
   for (unsigned i = 0; i < SLOTS; i++)

@@ -22,19 +22,19 @@ struct mio__retired {
 };
 
 /**
- * @brief Begins a stretch that may hold pointers found without a lock.
+ * @brief Begins a stretch that may hold pointers found without a lock (OS-HANDLE-4).
  * @return A token for mio__grace_leave().
  */
 unsigned mio__grace_enter(void);
 
 /**
- * @brief Ends the stretch begun by the mio__grace_enter() that gave @p token.
+ * @brief Ends the stretch begun by the mio__grace_enter() that gave @p token (OS-HANDLE-4).
  * @param token Its token.
  */
 void mio__grace_leave(unsigned token);
 
 /**
- * @brief Frees @p r's memory once no stretch that began before this call
+ * @brief Frees @p r's memory (OS-HANDLE-4) once no stretch that began before this call
  *        remains; it must already be unreachable for new readers.
  *
  * Memory is freed in batches: this call frees the batch once it holds 64

@@ -134,7 +134,7 @@ static int grow(void) {
   return 1;
 }
 
-/* Unlinks the last chunk, which holds no open handle; its slots leave the
+/* Unlinks the last chunk (OS-HANDLE-4), which holds no open handle; its slots leave the
  * free list, which is made again lowest slot first. */
 static struct chunk *unlink_last(void) {
   unsigned k = --table.chunks;
@@ -159,7 +159,7 @@ static struct chunk *unlink_last(void) {
   return c;
 }
 
-/* Gives back the last chunks while they hold no handle and the chunk below is
+/* Gives back the last chunks (OS-HANDLE-4) while they hold no handle and the chunk below is
  * at most half full, so handles that come and go across a chunk's end do not
  * make and free it each time; the first chunk stays.  Call locked; returns
  * the chunks unlinked, linked through `retired.next`, to retire unlocked. */

@@ -134,7 +134,7 @@ static pthread_once_t last_once = PTHREAD_ONCE_INIT;
 static void last_release(void *port) { mio__object_release(port); }
 static void last_key_make(void) { mio__must(pthread_key_create(&last_key, last_release) == 0); }
 
-/* Gives back the reference to the port this thread named last; call with no
+/* Gives back the reference to the port this thread named last (OS-HANDLE-4); call with no
  * lock held, as it may free the port. */
 static void last_forget(void) {
   struct mio__port *port = last.port;
@@ -145,7 +145,7 @@ static void last_forget(void) {
   mio__object_release(&port->hdr);
 }
 
-/* Looks `handle` up in the table and makes its port this thread's last,
+/* Looks `handle` up in the table and makes its port this thread's last (OS-HANDLE-4),
  * with a reference; NULL (6) if it is no open port.  Until the reference is
  * taken, the grace stretch keeps the port's memory. */
 static struct mio__port *last_find(HANDLE handle) {
@@ -169,10 +169,11 @@ static struct mio__port *last_find(HANDLE handle) {
   return port;
 }
 
-/* The port of an open handle, locked; NULL (6) if it is none.  Under the
+/* The port of an open handle, locked; NULL (6, OS-HANDLE-2) if none.  Under the
  * lock, `handle` unchanged means CloseHandle has not closed the port yet. */
 static struct mio__port *port_lock(HANDLE handle) {
-  struct mio__port *port = last.port != NULL && last.handle == handle ? last.port : last_find(handle);
+  struct mio__port *port =
+      last.port != NULL && last.handle == handle ? last.port : last_find(handle);
   if (port == NULL) return NULL;
   mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
   pthread_mutex_lock(&port->lock);
@@ -220,12 +221,12 @@ DWORD mio__port_create(HANDLE *out) {
   return 0;
 }
 
-/* Free slots: after the tail's last packet, and in the spares. */
+/* Free slots: after the tail's last packet, and in the spares (OS-MEM-1). */
 static size_t room(const struct mio__port *port) {
   return (port->tail != NULL ? BLOCK - port->last : 0) + port->spares * BLOCK;
 }
 
-/* Adds a spare block; 0, or 1450 when out of memory. */
+/* Adds a spare block; 0, or 1450 when out of memory (OS-MEM-1, OS-FAULT-1). */
 static DWORD spare_add(struct mio__port *port) {
   struct block *b = mio__malloc(sizeof *b);
   if (b == NULL) return ERROR_NO_SYSTEM_RESOURCES;
@@ -247,7 +248,7 @@ static void spares_trim(struct mio__port *port) {
   }
 }
 
-/* Appends `p` to a free slot, which there must be. */
+/* Appends `p` to a free slot, which there must be (OS-MEM-1). */
 static void queue_put(struct mio__port *port, const struct packet *p) {
   assert(room(port) > 0);
   if (port->tail == NULL || port->last == BLOCK) { /* the next block, from the spares */
@@ -264,7 +265,7 @@ static void queue_put(struct mio__port *port, const struct packet *p) {
   port->count++;
 }
 
-/* Appends `p` without touching the slots reserved for pending I/O. */
+/* Appends `p` without touching the slots reserved for pending I/O (OS-MEM-1). */
 static DWORD queue_push(struct mio__port *port, const struct packet *p) {
   if (room(port) <= port->reserved && spare_add(port) != 0) return ERROR_NO_SYSTEM_RESOURCES;
   queue_put(port, p);
@@ -278,7 +279,7 @@ static void entry_write(OVERLAPPED_ENTRY *e, const struct packet *p) {
   e->dwNumberOfBytesTransferred = p->bytes;
 }
 
-/* The head block is spent, or the queue empty: the block becomes a spare. */
+/* The head block is spent, or the queue empty: the block is a spare (OS-MEM-1). */
 static void head_retire(struct mio__port *port) {
   struct block *b = port->head;
   port->head = b->next;
@@ -289,13 +290,14 @@ static void head_retire(struct mio__port *port) {
   port->spares++;
 }
 
-/* Moves up to `max` packets from the queue to `entries`; returns how many. */
+/* Moves up to `max` packets from the queue to `entries`, and says how many (OS-MEM-1). */
 static ULONG queue_take(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG max) {
   ULONG n = 0;
   while (n < max && port->count > 0) {
     size_t run = port->head == port->tail ? port->last - port->first : BLOCK - port->first;
     if (run > max - n) run = max - n;
-    for (size_t i = 0; i < run; i++) entry_write(&entries[n + i], &port->head->slot[port->first + i]);
+    for (size_t i = 0; i < run; i++)
+      entry_write(&entries[n + i], &port->head->slot[port->first + i]);
     port->first += run;
     port->count -= run;
     n += (ULONG)run;
@@ -506,7 +508,7 @@ static void port_free(struct mio__retired *r) {
   atomic_fetch_sub_explicit(&held, 1, memory_order_relaxed);
 }
 
-/* The last reference is gone: free the memory once no lookup that may have
+/* The last reference is gone: free the memory (OS-HANDLE-4) once no lookup that may have
  * found the port is left (grace.h); until then its lock works. */
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
