@@ -31,11 +31,12 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANITIZE) $(FEATURES) -fPIC -fvisibility=hidden
 LDLIBS_TEST = -lcunit -pthread
 
 MODULE_SRC := src/iocp.c src/version.c
-MODEL_SRC  := src/model/api.c src/model/fault.c src/model/file.c src/model/grace.c src/model/handle.c src/model/io.c src/model/port.c
+MODEL_SRC  := src/model/api.c src/model/fault.c src/model/file.c src/model/grace.c src/model/handle.c src/model/io.c src/model/port.c src/model/sched.c
 MODEL_HDR  := src/model/fault.h src/model/file.h src/model/handle.h src/model/io.h src/model/port.h
 SUITE_SRC  := tests/suite/runner.c tests/suite/support.c tests/suite/test_status.c tests/suite/test_port.c \
               tests/suite/test_get_many.c tests/suite/test_post.c tests/suite/test_duration.c tests/suite/test_crate.c \
-              tests/suite/test_os.c tests/suite/test_io.c tests/suite/test_threads.c tests/suite/test_version.c
+              tests/suite/test_os.c tests/suite/test_io.c tests/suite/test_threads.c tests/suite/test_version.c \
+              tests/suite/test_run.c
 LIB_SRC  := $(MODULE_SRC) $(MODEL_SRC)
 TEST_SRC := $(SUITE_SRC) tests/suite/substrate_model.c tests/suite/test_model.c tests/suite/test_resources.c
 HEADERS  := src/mio_iocp.h src/win32.h src/model/win32_model.h $(MODEL_HDR) tests/suite/support.h

@@ -49,8 +49,8 @@ static DWORD associate(HANDLE file_handle, HANDLE port_handle, ULONG_PTR key) {
  * @param FileHandle INVALID_HANDLE_VALUE to create a port, else the file.
  * @param ExistingCompletionPort NULL to create, else the port to associate with.
  * @param CompletionKey Key carried by the file's packets (ignored on creation).
- * @param NumberOfConcurrentThreads Concurrency value (0: processor count);
- *        accepted and not modelled (OS-CREATE-1).
+ * @param NumberOfConcurrentThreads Concurrency value (0: processors online);
+ *        ignored when associating (OS-CREATE-1).
  * @return The new port, or ExistingCompletionPort; NULL with the last error set.
  *
  * A port created here for a file that cannot be associated is closed again.
@@ -67,11 +67,10 @@ static DWORD associate(HANDLE file_handle, HANDLE port_handle, ULONG_PTR key) {
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
-  (void)NumberOfConcurrentThreads; /* OS-CREATE-1: accepted, not modelled */
   if (FileHandle == INVALID_HANDLE_VALUE && ExistingCompletionPort != NULL)
     return handle_or_fail(ERROR_INVALID_PARAMETER, NULL);
   HANDLE port = ExistingCompletionPort;
-  DWORD error = port == NULL ? mio__port_create(&port) : 0;
+  DWORD error = port == NULL ? mio__port_create(&port, NumberOfConcurrentThreads) : 0; /* OS-CREATE-1 */
   if (error == 0 && FileHandle != INVALID_HANDLE_VALUE) {
     error = associate(FileHandle, port, CompletionKey);
     if (error != 0 && ExistingCompletionPort == NULL) mio__handle_close(port); /* OS-ASSOC-2 */
@@ -290,4 +289,5 @@ void iocp_model_stats(iocp_model_stats_t *out) {
   mio__fault_stats(&out->fault_sites, &out->faults_injected);
   out->threads_blocked = mio__blocked();
   out->ports_held = mio__port_held();
+  out->looks_released = mio__port_looks_released();
 }

@@ -297,11 +297,13 @@ static DWORD transfer_sync(struct mio__file *file, int writing, char *buf, DWORD
   DWORD done = 0;
   ssize_t n;
   mio__blocked_add(1); /* a user of the descriptor now, that may wait on it */
+  int counted = mio__port_thread_waits(); /* OS-RUN-4 */
   do {
     n = transfer(fd, writing, buf + done, len - done);
     if (n > 0) done += moved(len, n);
     else if (n == 0) wait_ready(fd, writing);
   } while (n >= 0 && (n == 0 || (writing && done < len)));
+  mio__port_thread_runs(counted);
   mio__blocked_add(-1);
   pthread_mutex_lock(&file->lock);
   file->calls--;

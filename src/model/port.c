@@ -65,6 +65,7 @@
 #include "fault.h"
 #include "grace.h"
 #include "port.h"
+#include "sched.h"
 
 struct packet {
   ULONG_PTR key;
@@ -73,20 +74,39 @@ struct packet {
   DWORD bytes;
 };
 
-/** A waiter's state under the port's lock (the table above); timed out is
- *  LINKED left by the waiter itself, and woken is the futex word below. */
+/** A waiter's state under the port's lock (the table above); timed out and
+ *  looked are LINKED left by the waiter itself, and woken is the futex word below. */
 enum waiter_state {
   WAITER_LINKED,  /**< on the stack, waiting */
   WAITER_HANDED,  /**< given a packet */
   WAITER_RELEASED /**< released by the close: 735 */
 };
 
+/** A waiter's futex word. */
+enum waiter_word {
+  WORD_ASLEEP, /**< sleeps until woken or its deadline */
+  WORD_WOKEN,  /**< its waker is done with the record: the waiter may return */
+  WORD_LOOKS   /**< on top while packets are held back: looks every LOOK_MS (OS-RUN-5) */
+};
+
+/* A thread's association with the port it last called GetQueuedCompletionStatusEx
+ * on (OS-RUN-1, OS-RUN-2): it is `counted` in the port's `running` while it neither
+ * waits on the port nor waits where the model sees it (OS-RUN-4).  The record is
+ * the thread's own, linked on the port's list under the port's lock. */
+struct runner {
+  struct runner *prev, *next; /* on port->runners */
+  struct mio__port *port;     /* with a reference; NULL: none */
+  pid_t tid;                  /* for the look at the thread's state (OS-RUN-5) */
+  int counted;
+};
+
 /* A thread blocked in GetQueuedCompletionStatusEx; lives on its stack. */
 struct waiter {
   struct waiter *below, *above; /* neighbours in the stack */
   enum waiter_state state;
-  struct packet packet; /* WAITER_HANDED: the packet */
-  atomic_uint woken;    /* futex word: 1 once the waker is done with the record */
+  struct runner *runner; /* the waiting thread's */
+  OVERLAPPED_ENTRY entry; /* WAITER_HANDED: the packet */
+  atomic_uint woken;      /* futex word: enum waiter_word */
 };
 
 /** Packets in a block: 256 of 24 bytes, about 6 KiB. */
@@ -109,12 +129,23 @@ struct mio__port {
   size_t spares;   /* blocks on `spare` */
   size_t reserved; /* free slots promised to pending I/O requests */
   struct waiter *top;
+  unsigned limit;   /* the concurrency value, 0 made the processors online (OS-RUN-3) */
+  unsigned running; /* runners counted: the threads released to run (OS-RUN-1) */
+  struct runner *runners;
 };
+
+/** How often the top waiter looks at the counted threads while packets are
+ *  held back (OS-RUN-5): the bound on a release Windows would make at once. */
+#define LOOK_MS 10
+
+/** Counted threads a look reads the state of; more are taken to run. */
+#define LOOK_MAX 64
 
 /* Packets dropped because their port's handle was closed, and ports not yet
  * freed, for iocp_model_stats(). */
 static atomic_ullong discarded;
 static atomic_uint held;
+static atomic_uint looks_released; /* waiters released by a look (OS-RUN-5) */
 
 static void port_close(struct mio__object *obj);
 static void port_destroy(struct mio__object *obj);
@@ -129,10 +160,17 @@ static _Thread_local struct {
   struct mio__port *port;
 } last;
 static pthread_key_t last_key;
-static pthread_once_t last_once = PTHREAD_ONCE_INIT;
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+
+static _Thread_local struct runner self;
+static pthread_key_t runner_key;
 
 static void last_release(void *port) { mio__object_release(port); }
-static void last_key_make(void) { mio__must(pthread_key_create(&last_key, last_release) == 0); }
+static void runner_exit(void *runner);
+static void keys_make(void) {
+  mio__must(pthread_key_create(&last_key, last_release) == 0);
+  mio__must(pthread_key_create(&runner_key, runner_exit) == 0);
+}
 
 /* Gives back the reference to the port this thread named last (OS-HANDLE-4); call with no
  * lock held, as it may free the port. */
@@ -161,7 +199,7 @@ static struct mio__port *last_find(HANDLE handle) {
   }
   mio__grace_leave(stretch);
   if (port == NULL) return NULL;
-  pthread_once(&last_once, last_key_make);
+  pthread_once(&keys_once, keys_make);
   mio__must(pthread_setspecific(last_key, port) == 0); /* fails only for want of memory,
                                                            past glibc's 32 keys held in place */
   last.handle = handle;
@@ -204,9 +242,10 @@ static struct mio__port *port_alloc(void) {
   return port;
 }
 
-DWORD mio__port_create(HANDLE *out) {
+DWORD mio__port_create(HANDLE *out, DWORD concurrency) {
   struct mio__port *port = port_alloc();
   if (port == NULL) return ERROR_NO_SYSTEM_RESOURCES;
+  port->limit = concurrency != 0 ? concurrency : mio__cpus_online(); /* OS-RUN-3 */
   atomic_init(&port->hdr.refs, 1);
   HANDLE handle;
   DWORD error = mio__handle_insert(&port->hdr, &handle);
@@ -306,10 +345,10 @@ static ULONG queue_take(struct mio__port *port, OVERLAPPED_ENTRY *entries, ULONG
   return n;
 }
 
-/* Sleeps until *word is no longer 0 or the CLOCK_MONOTONIC time `deadline`
+/* Sleeps until *word is no longer `was` or the CLOCK_MONOTONIC time `deadline`
  * (NULL: never) passes, or for no reason at all; 0, or ETIMEDOUT. */
-static int futex_wait(atomic_uint *word, const struct timespec *deadline) {
-  if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, 0u, deadline, NULL,
+static int futex_wait(atomic_uint *word, unsigned was, const struct timespec *deadline) {
+  if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, was, deadline, NULL,
               FUTEX_BITSET_MATCH_ANY) == -1 && errno == ETIMEDOUT)
     return ETIMEDOUT;
   return 0;
@@ -319,7 +358,7 @@ static int futex_wait(atomic_uint *word, const struct timespec *deadline) {
  * After the store `w` may be gone; the wake needs only its address. */
 static void waiter_wake(struct waiter *w) {
   atomic_uint *word = &w->woken;
-  atomic_store_explicit(word, 1, memory_order_release);
+  atomic_store_explicit(word, WORD_WOKEN, memory_order_release);
   syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
@@ -329,16 +368,114 @@ static void waiter_unlink(struct mio__port *port, struct waiter *w) {
   if (w->below != NULL) w->below->above = w->above;
 }
 
-/* Hands `p` to the waiter that blocked last, if any; call locked, then
- * waiter_wake() the result unlocked. */
-static struct waiter *handoff(struct mio__port *port, const struct packet *p) {
+/* The thread is released to run (OS-RUN-1); call locked. */
+static void count_in(struct mio__port *port, struct runner *r) {
+  r->counted = 1;
+  port->running++;
+}
+
+/* The thread waits: its slot is free (OS-RUN-1); call locked. */
+static void count_out(struct mio__port *port, struct runner *r) {
+  r->counted = 0;
+  port->running--;
+}
+
+/* Packets are held back and a waiter waits: the top waiter must look at the
+ * counted threads (OS-RUN-5); call locked when the queue gains a packet or
+ * the stack a new top.  A sleeping top is woken to start looking. */
+static void look_on_top(struct mio__port *port) {
   struct waiter *w = port->top;
-  if (w != NULL) {
-    waiter_unlink(port, w);
-    w->packet = *p;
-    w->state = WAITER_HANDED;
-  }
+  unsigned asleep = WORD_ASLEEP;
+  if (w != NULL && port->count > 0 &&
+      atomic_compare_exchange_strong_explicit(&w->woken, &asleep, WORD_LOOKS,
+                                              memory_order_relaxed, memory_order_relaxed))
+    syscall(SYS_futex, &w->woken, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Unlinks the waiter that blocked last and counts it in, released (OS-WAIT-1);
+ * call locked, then write its packet and waiter_wake() it unlocked. */
+static struct waiter *release_top(struct mio__port *port) {
+  struct waiter *w = port->top;
+  waiter_unlink(port, w);
+  w->state = WAITER_HANDED;
+  count_in(port, w->runner);
   return w;
+}
+
+/* Hands `p` to the waiter that blocked last, if the count lets it run
+ * (OS-RUN-1); call locked, then waiter_wake() the result unlocked. */
+static struct waiter *handoff(struct mio__port *port, const struct packet *p) {
+  if (port->top == NULL || port->running >= port->limit) return NULL;
+  struct waiter *w = release_top(port);
+  entry_write(&w->entry, p);
+  return w;
+}
+
+/* A counted thread stopped running: if the count now allows, the waiter that
+ * blocked last takes the oldest packet (OS-RUN-1, OS-RUN-2, OS-RUN-4); call
+ * locked, then waiter_wake() the result unlocked. */
+static struct waiter *activate(struct mio__port *port) {
+  if (port->top == NULL || port->count == 0 || port->running >= port->limit) return NULL;
+  struct waiter *w = release_top(port);
+  queue_take(port, &w->entry, 1);
+  look_on_top(port);
+  return w;
+}
+
+/* Associates the calling thread with `port`, not counted yet (OS-RUN-2); call locked. */
+static void runner_join(struct mio__port *port) {
+  pthread_once(&keys_once, keys_make);
+  mio__must(pthread_setspecific(runner_key, &self) == 0); /* as in last_find */
+  if (self.tid == 0) self.tid = mio__thread_id();
+  mio__object_retain(&port->hdr);
+  self.port = port;
+  self.counted = 0;
+  self.prev = NULL;
+  self.next = port->runners;
+  if (port->runners != NULL) port->runners->prev = &self;
+  port->runners = &self;
+}
+
+/* Ends the association, and a counted thread's slot goes to the waiter that
+ * blocked last (OS-RUN-2); call with no lock held, as it may free the port. */
+static void runner_leave(struct runner *r) {
+  struct mio__port *port = r->port;
+  struct waiter *w = NULL;
+  pthread_mutex_lock(&port->lock);
+  if (r->prev != NULL) r->prev->next = r->next;
+  else port->runners = r->next;
+  if (r->next != NULL) r->next->prev = r->prev;
+  if (r->counted) count_out(port, r), w = activate(port);
+  pthread_mutex_unlock(&port->lock);
+  if (w != NULL) waiter_wake(w);
+  r->port = NULL;
+  mio__object_release(&port->hdr);
+}
+
+/* The thread exits: its slot goes (OS-RUN-1).  The key's destructor. */
+static void runner_exit(void *runner) {
+  struct runner *r = runner;
+  if (r->port != NULL) runner_leave(r);
+}
+
+int mio__port_thread_waits(void) {
+  struct mio__port *port = self.port;
+  if (port == NULL || !self.counted) return 0; /* only this thread counts itself in */
+  struct waiter *w;
+  pthread_mutex_lock(&port->lock);
+  count_out(port, &self);
+  w = activate(port);
+  pthread_mutex_unlock(&port->lock);
+  if (w != NULL) waiter_wake(w);
+  return 1;
+}
+
+void mio__port_thread_runs(int counted) {
+  struct mio__port *port = self.port; /* unchanged: only this thread changes it */
+  if (!counted) return;
+  pthread_mutex_lock(&port->lock);
+  count_in(port, &self); /* even past the limit, as Windows lets a thread that wakes run */
+  pthread_mutex_unlock(&port->lock);
 }
 
 DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWORD bytes) {
@@ -349,8 +486,8 @@ DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWOR
   struct waiter *w = NULL;
   if (mio__fault(IOCP_MODEL_FAULT_ALLOCATION)) {
     error = ERROR_NO_SYSTEM_RESOURCES;
-  } else if ((w = handoff(port, &p)) == NULL) {
-    error = queue_push(port, &p);
+  } else if ((w = handoff(port, &p)) == NULL && (error = queue_push(port, &p)) == 0) {
+    look_on_top(port);
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
@@ -389,7 +526,10 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
   } else {
     assert(port->reserved > 0 && room(port) >= port->reserved);
     port->reserved--;
-    if ((w = handoff(port, &p)) == NULL) queue_put(port, &p); /* into the reserved slot */
+    if ((w = handoff(port, &p)) == NULL) {
+      queue_put(port, &p); /* into the reserved slot */
+      look_on_top(port);
+    }
   }
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
@@ -405,12 +545,62 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
   }
 }
 
-/* Blocks on an empty port, called and returning locked, with a reference the
+/* The top waiter's look at the counted threads (OS-RUN-5): if so many of them
+ * sleep that Windows would count fewer running than the limit, `w` releases
+ * itself with the oldest packet.  Called and returning locked. */
+static void look(struct mio__port *port, struct waiter *w) {
+  if (w->state != WAITER_LINKED) return; /* its waker may be storing WORD_WOKEN */
+  if (port->top != w || port->count == 0) { /* nothing held back for it */
+    atomic_store_explicit(&w->woken, WORD_ASLEEP, memory_order_relaxed);
+    return;
+  }
+  pid_t tid[LOOK_MAX];
+  unsigned n = 0, waiting = 0;
+  for (struct runner *r = port->runners; r != NULL && n < LOOK_MAX; r = r->next)
+    if (r->counted) tid[n++] = r->tid;
+  pthread_mutex_unlock(&port->lock); /* the reads take system calls */
+  for (unsigned i = 0; i < n; i++) waiting += (unsigned)mio__thread_waits(tid[i]);
+  pthread_mutex_lock(&port->lock);
+  if (w->state != WAITER_LINKED || port->top != w || port->count == 0 ||
+      port->running >= port->limit + waiting)
+    return;
+  release_top(port);
+  queue_take(port, &w->entry, 1);
+  atomic_store_explicit(&w->woken, WORD_WOKEN, memory_order_relaxed);
+  atomic_fetch_add_explicit(&looks_released, 1, memory_order_relaxed);
+  look_on_top(port);
+}
+
+/* Sleeps until woken, looking every LOOK_MS while it is asked to (OS-RUN-5),
+ * or until `deadline` (NULL: never); 1 if the deadline passed. */
+static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct timespec *deadline) {
+  unsigned word;
+  while ((word = atomic_load_explicit(&w->woken, memory_order_acquire)) != WORD_WOKEN) {
+    struct timespec next;
+    const struct timespec *until = deadline;
+    if (word == WORD_LOOKS) {
+      mio__must(clock_gettime(CLOCK_MONOTONIC, &next) == 0);
+      mio__deadline_add(&next, LOOK_MS);
+      if (until == NULL || next.tv_sec < until->tv_sec ||
+          (next.tv_sec == until->tv_sec && next.tv_nsec < until->tv_nsec))
+        until = &next;
+    }
+    if (futex_wait(&w->woken, word, until) != ETIMEDOUT) continue;
+    if (until != &next) return 1;
+    pthread_mutex_lock(&port->lock);
+    look(port, w);
+    pthread_mutex_unlock(&port->lock);
+  }
+  return 0;
+}
+
+/* Blocks until released, called and returning locked, with a reference the
  * caller gives back after unlocking; adds the packets taken to *n, and
- * returns 0, 258 (timed out) or 735 (released). */
+ * returns 0, 258 (timed out) or 735 (released by the close). */
 static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
                        ULONG count, DWORD ms, ULONG *n) {
-  struct waiter w = {.below = port->top, .state = WAITER_LINKED}; /* woken: 0 */
+  struct waiter w = {.below = port->top, .state = WAITER_LINKED, .runner = &self};
+  atomic_init(&w.woken, port->count > 0 ? WORD_LOOKS : WORD_ASLEEP); /* held back: look */
   if (port->top != NULL) port->top->above = &w;
   port->top = &w;
 
@@ -423,20 +613,21 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   mio__object_retain(&port->hdr); /* for the lock after the sleep, whatever this thread's
                                      last port is by then (a test's window may name another) */
   pthread_mutex_unlock(&port->lock);
-  int timed_out = 0;
-  while (!timed_out && !atomic_load_explicit(&w.woken, memory_order_acquire))
-    timed_out = futex_wait(&w.woken, ms == INFINITE ? NULL : &deadline) == ETIMEDOUT;
+  int timed_out = waiter_sleep(port, &w, ms == INFINITE ? NULL : &deadline);
   if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
   pthread_mutex_lock(&port->lock);
   mio__blocked_add(-1);
   if (w.state == WAITER_LINKED) { /* timed out, still on this port's stack */
     waiter_unlink(port, &w);
+    count_in(port, &self); /* OS-RUN-1: back from its wait, it runs */
+    look_on_top(port);
     return WAIT_TIMEOUT;
   }
-  while (!atomic_load_explicit(&w.woken, memory_order_acquire))
-    futex_wait(&w.woken, NULL); /* a timeout raced the hand-off: the waker is a store away */
+  unsigned word;
+  while ((word = atomic_load_explicit(&w.woken, memory_order_acquire)) != WORD_WOKEN)
+    futex_wait(&w.woken, word, NULL); /* a timeout raced the hand-off: the waker is a store away */
   if (w.state == WAITER_RELEASED) return ERROR_ABANDONED_WAIT_0;
-  entry_write(&entries[0], &w.packet);
+  entries[0] = w.entry;
   *n = 1;
   if (port->handle == handle) /* else closed since the hand-off: still ours (OS-CLOSE-1) */
     *n += queue_take(port, entries + 1, count - 1);
@@ -448,10 +639,21 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
   *n = 0;
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return ERROR_INVALID_HANDLE;
-  *n = queue_take(port, entries, count);
+  if (self.port != port) {
+    if (self.port != NULL) { /* OS-RUN-2: the slot on the port it named before goes first */
+      pthread_mutex_unlock(&port->lock);
+      runner_leave(&self);
+      if ((port = port_lock(handle)) == NULL) return ERROR_INVALID_HANDLE;
+    }
+    runner_join(port);
+  } else if (self.counted) {
+    count_out(port, &self); /* OS-RUN-1: its own slot, before it looks at the queue */
+  }
+  if (port->running < port->limit) *n = queue_take(port, entries, count);
   DWORD error = *n > 0 ? 0 : WAIT_TIMEOUT;
   int wait = *n == 0 && ms != 0;
   if (wait) error = port_wait(port, handle, entries, count, ms, n);
+  else count_in(port, &self);
   spares_trim(port); /* OS-MEM-1: "fewer than the reserved ones plus two blocks" */
   pthread_mutex_unlock(&port->lock);
   if (wait) mio__object_release(&port->hdr); /* port_wait's reference */
@@ -497,6 +699,10 @@ size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant) {
 
 unsigned mio__port_held(void) { return atomic_load_explicit(&held, memory_order_relaxed); }
 
+unsigned mio__port_looks_released(void) {
+  return atomic_load_explicit(&looks_released, memory_order_relaxed);
+}
+
 unsigned long long mio__port_discarded(void) {
   return atomic_load_explicit(&discarded, memory_order_relaxed);
 }
@@ -513,6 +719,7 @@ static void port_free(struct mio__retired *r) {
 static void port_destroy(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
   assert(port->head == NULL && port->spare == NULL); /* freed by port_close */
+  assert(port->runners == NULL); /* each held a reference */
   port->hdr.retired.free = port_free;
   mio__grace_retire(&port->hdr.retired, sizeof *port);
 }

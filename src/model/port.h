@@ -14,9 +14,11 @@
 /**
  * @brief Makes a port.
  * @param out Receives its handle.
+ * @param concurrency How many threads it releases to run at once; 0: as many
+ *        as there are processors online (OS-RUN-3).
  * @return 0, or 1450 when out of memory.
  */
-DWORD mio__port_create(HANDLE *out);
+DWORD mio__port_create(HANDLE *out, DWORD concurrency);
 
 /**
  * @brief The port of an open handle with one more reference, for a file to keep.
@@ -36,7 +38,11 @@ struct mio__object *mio__port_get(HANDLE handle);
 DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWORD bytes);
 
 /**
- * @brief Dequeues up to @p count packets, waiting up to @p ms only while the port is empty.
+ * @brief Dequeues up to @p count packets, waiting up to @p ms while the port
+ *        is empty or holds them back for its concurrency value.
+ * The calling thread gives up its slot on the port it named last, or on this
+ * one, first; it is counted on this port again when the call returns 0 or
+ * 258 (OS-RUN-1, OS-RUN-2).
  * @param handle The port's handle.
  * @param entries Receives the packets; at least @p count of them.
  * @param count At least 1.
@@ -47,6 +53,21 @@ DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWOR
  */
 DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, DWORD ms,
                          ULONG *n);
+
+/**
+ * @brief The calling thread starts a wait the model makes itself (a
+ *        synchronous ReadFile or WriteFile): it gives up its slot on the port
+ *        it is counted on, as a Windows thread entering a wait does (OS-RUN-4).
+ * @return What to give mio__port_thread_runs() when the wait ends.
+ */
+int mio__port_thread_waits(void);
+
+/**
+ * @brief The wait that mio__port_thread_waits() began is over: the thread is
+ *        counted again, past the limit if need be.
+ * @param counted What mio__port_thread_waits() returned.
+ */
+void mio__port_thread_runs(int counted);
 
 /**
  * @brief Reserves room for @p n I/O completion packets on @p port.
@@ -104,6 +125,12 @@ size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant);
  * @return The count.
  */
 unsigned mio__port_held(void);
+
+/**
+ * @brief Waiters released by a look at the counted threads, for iocp_model_stats().
+ * @return The count since the process began (OS-RUN-5).
+ */
+unsigned mio__port_looks_released(void);
 
 /**
  * @brief Packets discarded by closed ports, for iocp_model_stats().

@@ -237,12 +237,15 @@ typedef struct {
                               while IOCP_MODEL_FAULT_RESOURCE was armed, since the process began. */
   unsigned faults_injected; /**< Attempts made to fail, since the process began. */
   unsigned threads_blocked; /**< Threads inside a model call that may wait now: in
-                                 GetQueuedCompletionStatusEx on an empty port, or in a
+                                 GetQueuedCompletionStatusEx with nothing it may take, or in a
                                  synchronous ReadFile or WriteFile. */
   unsigned ports_held;   /**< Ports whose memory the model holds: open, still referenced
                               by a file, a waiter or a thread that named it last, or
                               closed and waiting, in a batch of up to 64, for the lookups
                               that may have found them to end. */
+  unsigned looks_released; /**< Waiters released because the threads counted on their
+                                port were seen asleep where the model does not see
+                                them wait (OS-RUN-5), since the process began. */
 } iocp_model_stats_t;
 
 /**

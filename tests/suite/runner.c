@@ -27,7 +27,7 @@ static CU_SuiteInfo suites[] = {
     SUITE(completion_status), SUITE(completion_port), SUITE(get_many),
     SUITE(post),              SUITE(duration_millis), SUITE(crate_tests),
     SUITE(os_layer),          SUITE(io),              SUITE(threads),
-    SUITE(version),
+    SUITE(version),           SUITE(concurrency),
     CU_SUITE_INFO_NULL};
 
 static unsigned count_tests(CU_pSuite only_suite, CU_pTest only_test) {

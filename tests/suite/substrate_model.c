@@ -104,6 +104,17 @@ void support_await_blocked(unsigned n) {
   }
 }
 
+long support_looks_released(void) {
+  iocp_model_stats_t stats;
+  iocp_model_stats(&stats);
+  return (long)stats.looks_released;
+}
+
+unsigned support_cpus(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
 long support_packets_discarded(void) {
   iocp_model_stats_t stats;
   iocp_model_stats(&stats);

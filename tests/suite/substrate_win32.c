@@ -75,6 +75,14 @@ void support_run_apcs(void) { SleepEx(0, TRUE); }
 
 long support_packets_discarded(void) { return -1; }
 
+long support_looks_released(void) { return -1; }
+
+unsigned support_cpus(void) {
+  SYSTEM_INFO info;
+  GetSystemInfo(&info);
+  return info.dwNumberOfProcessors;
+}
+
 void support_await_blocked(unsigned n) {
   (void)n;
   support_sleep_ms(SUPPORT_BLOCK_PAUSE_MS);

@@ -22,7 +22,7 @@
 /** @cond */
 extern CU_TestInfo suite_completion_status[], suite_completion_port[], suite_get_many[],
     suite_post[], suite_duration_millis[], suite_threads[], suite_crate_tests[],
-    suite_os_layer[], suite_io[], suite_version[];
+    suite_os_layer[], suite_io[], suite_version[], suite_concurrency[];
 /** @endcond */
 
 /** The suites of the substrate's own extensions (the model's: suite "model"). */
@@ -103,6 +103,19 @@ long support_table_slots(void);
  * @param n How many threads.
  */
 void support_await_blocked(unsigned n);
+
+/**
+ * @brief How many waiters the model released because it saw a counted thread
+ *        asleep (OS-RUN-5), not on a transition it made itself.
+ * @return The count, or -1 if the substrate has no such thing (Win32).
+ */
+long support_looks_released(void);
+
+/**
+ * @brief The processors a concurrency value of 0 stands for.
+ * @return The processors online (the model), or GetSystemInfo's count (Win32).
+ */
+unsigned support_cpus(void);
 
 /** The pause support_await_blocked() makes where waiting threads cannot be counted. */
 #define SUPPORT_BLOCK_PAUSE_MS 250

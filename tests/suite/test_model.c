@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -600,6 +602,126 @@ void test_os_mem_1(void) {
   reservations_follow_requests();
 }
 
+/* The concurrency tests of the model's own waits (OS-RUN-4, OS-RUN-5): on a
+ * port of concurrency 1, B takes packet 1 and runs (spins), A waits, packet 2
+ * is held back; then B waits, and A must get packet 2. */
+struct holder {
+  HANDLE port, file; /* `file`: B's wait is a synchronous read of it; else sem */
+  sem_t *sem;        /* B waits on it, and A posts it once it has its packet */
+  OVERLAPPED_ENTRY e;
+  BOOL ok, read_ok;
+  atomic_int got, go, done;
+};
+
+static void *hold_then_wait(void *arg) {
+  struct holder *b = arg;
+  ULONG n;
+  b->ok = GetQueuedCompletionStatusEx(b->port, &b->e, 1, &n, INFINITE, FALSE);
+  atomic_store(&b->got, 1);
+  while (!atomic_load(&b->go)) { /* runs: keeps its slot */
+  }
+  char c;
+  DWORD done;
+  if (b->file != NULL) b->read_ok = ReadFile(b->file, &c, 1, &done, NULL);
+  else while (sem_wait(b->sem) != 0) {
+  }
+  atomic_store(&b->done, 1);
+  return NULL;
+}
+
+struct taker {
+  HANDLE port;
+  sem_t *sem; /* posted once the packet is had, if not NULL */
+  OVERLAPPED_ENTRY e;
+  BOOL ok;
+  atomic_int done;
+};
+
+static void *take_one(void *arg) {
+  struct taker *a = arg;
+  ULONG n;
+  a->ok = GetQueuedCompletionStatusEx(a->port, &a->e, 1, &n, INFINITE, FALSE);
+  atomic_store(&a->done, 1);
+  if (a->sem != NULL) sem_post(a->sem);
+  return NULL;
+}
+
+static void await_flag(atomic_int *flag) {
+  for (int ms = 0; !atomic_load(flag); ms++) {
+    CU_ASSERT_FATAL(ms < 30000);
+    support_sleep_ms(1);
+  }
+}
+
+static unsigned looks_released(void) {
+  iocp_model_stats_t stats;
+  iocp_model_stats(&stats);
+  return stats.looks_released;
+}
+
+/* Starts B holding the one slot, A waiting, and packet 2 held back. */
+static void hold_back(struct holder *b, struct taker *a, support_thread **tb,
+                      support_thread **ta) {
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 1, NULL));
+  *tb = support_thread_start(hold_then_wait, b);
+  await_flag(&b->got);
+  *ta = support_thread_start(take_one, a);
+  support_await_blocked(1);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 2, NULL));
+}
+
+/** @verifies{OS-RUN-4} */
+void test_os_run_4(void) {
+  static struct holder b;
+  static struct taker a;
+  int fds[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+  HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
+  b = (struct holder){.port = port, .file = support_track(iocp_model_handle_from_fd(fds[0], 0))};
+  a = (struct taker){.port = port};
+  support_thread *tb, *ta;
+  hold_back(&b, &a, &tb, &ta);
+  unsigned looks = looks_released();
+  atomic_store(&b.go, 1); /* B reads the empty pipe: it waits, and its slot goes to A */
+  await_flag(&a.done);
+  CU_ASSERT_TRUE(a.ok);
+  CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
+  CU_ASSERT_EQUAL(looks_released(), looks); /* the read's wait let A go, not a look */
+  CU_ASSERT_EQUAL(write(fds[1], "x", 1), 1);
+  support_thread_join(tb);
+  CU_ASSERT_TRUE(b.read_ok);
+  support_thread_join(ta);
+  close(fds[1]);
+}
+
+/** @verifies{OS-RUN-5} */
+void test_os_run_5(void) {
+  static struct holder b;
+  static struct taker a;
+  static sem_t sem;
+  CU_ASSERT_EQUAL_FATAL(sem_init(&sem, 0, 0), 0);
+  HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
+  b = (struct holder){.port = port, .sem = &sem};
+  a = (struct taker){.port = port, .sem = &sem};
+  support_thread *tb, *ta;
+  hold_back(&b, &a, &tb, &ta);
+  unsigned looks = looks_released();
+  support_sleep_ms(500); /* fifty looks: B runs, so A waits */
+  CU_ASSERT_EQUAL(atomic_load(&a.done), 0);
+  CU_ASSERT_EQUAL(looks_released(), looks);
+  double start = support_now_ms();
+  atomic_store(&b.go, 1); /* B waits on what only A, once released, will post */
+  await_flag(&a.done);
+  double ms = support_now_ms() - start;
+  CU_ASSERT_TRUE(a.ok);
+  CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
+  CU_ASSERT_EQUAL(looks_released(), looks + 1); /* a look saw B asleep */
+  printf("\n  released %.1f ms after B began to wait (looks every 10 ms)\n", ms);
+  support_thread_join(tb);
+  support_thread_join(ta);
+  sem_destroy(&sem);
+}
+
 /** The tests of this file: suite "model". */
 CU_TestInfo suite_model[] = {
     {"OS-FILE-1: a handle owns its descriptor; bad descriptors refused", test_os_file_1},
@@ -609,4 +731,7 @@ CU_TestInfo suite_model[] = {
     {"OS-FILE-5: a NULL buffer with a length is refused", test_os_file_5},
     {"OS-TIME-1: a wait ends exactly ms after it began", test_os_time_1},
     {"OS-MEM-1: a drained port gives its memory back", test_os_mem_1},
+    {"OS-RUN-4: a thread in a synchronous read gives up its slot", test_os_run_4},
+    {"OS-RUN-5: a look frees the slot of a thread that sleeps, not of one that runs",
+     test_os_run_5},
     CU_TEST_INFO_NULL};

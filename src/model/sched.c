@@ -1,0 +1,39 @@
+/**
+ * @file sched.c
+ * @brief Threads as Linux's scheduler shows them (sched.h).
+ *
+ * Windows lets a waiter run when a thread counted on its port enters a wait
+ * of any kind.  The model sees the waits it makes itself; for the others it
+ * asks Linux, whose view of a thread is one letter in /proc: R runs or is
+ * ready to run, S sleeps, D sleeps without signals (proc(5), field 3 of stat).
+ */
+/** glibc declares syscall(), for gettid, only with this. */
+#define _DEFAULT_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sched.h"
+
+pid_t mio__thread_id(void) { return (pid_t)syscall(SYS_gettid); }
+
+int mio__thread_waits(pid_t tid) {
+  char path[48], stat[512];
+  snprintf(path, sizeof path, "/proc/self/task/%ld/stat", (long)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  stat[n] = '\0';
+  const char *name_end = strrchr(stat, ')'); /* the thread's name may hold spaces and ')' */
+  if (name_end == NULL || name_end[1] != ' ') return 0;
+  return name_end[2] == 'S' || name_end[2] == 'D';
+}
+
+unsigned mio__cpus_online(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
