@@ -34,12 +34,13 @@ static void post(HANDLE port, uintptr_t key) {
 }
 
 /* A thread's script: a first call on `port` that waits as long as it must
- * (with timeout 0 if `polls`); when the test sets `step` to 1, a second call
+ * (for `ms` only if `timed`); when the test sets `step` to 1, a second call
  * with timeout 0 on `then` (none if NULL); when it sets 2, the thread exits.
  * Between the steps it spins, or sleeps if `sleeps`. */
 struct worker {
   HANDLE port, then;
-  int polls, sleeps;
+  int timed, sleeps;
+  DWORD ms;
   OVERLAPPED_ENTRY e[2];
   BOOL ok[2];
   DWORD error[2];
@@ -61,7 +62,7 @@ static void call(struct worker *w, int i, HANDLE port, DWORD ms) {
 
 static void *work(void *arg) {
   struct worker *w = arg;
-  call(w, 0, w->port, w->polls ? 0 : INFINITE);
+  call(w, 0, w->port, w->timed ? w->ms : INFINITE);
   hold(w, 1);
   if (w->then != NULL) call(w, 1, w->then, 0);
   hold(w, 2);
@@ -112,11 +113,12 @@ static struct probe probe(HANDLE port) {
 
 /** @verifies{OS-RUN-1} */
 void test_os_run_1(void) {
-  static struct worker a, b, d;
+  static struct worker a, b, d, e;
   HANDLE port = port_for(1);
   long looks = support_looks_released();
-  d = (struct worker){.port = port, .polls = 1};
-  support_thread *td = support_thread_start(work, &d);
+  d = (struct worker){.port = port, .timed = 1, .ms = 0};
+  e = (struct worker){.port = port, .timed = 1, .ms = 20};
+  support_thread *td = support_thread_start(work, &d), *te = NULL;
   await_done(&d, 1); /* nothing queued: 258, and D runs, counted */
   CU_ASSERT_FALSE(d.ok[0]);
   CU_ASSERT_EQUAL(d.error[0], WAIT_TIMEOUT);
@@ -138,7 +140,14 @@ void test_os_run_1(void) {
   }
   support_sleep_ms(HELD_MS); /* D runs: packet 1 waits for it */
   CU_ASSERT_EQUAL(atomic_load(&a.done) + atomic_load(&b.done), 0);
-  finish(&d, td); /* D's exit frees the slot: the newest waiter takes packet 1 */
+  te = support_thread_start(work, &e); /* E waits on top of B, times out: 258, and runs */
+  await_done(&e, 1);
+  CU_ASSERT_FALSE(e.ok[0]);
+  CU_ASSERT_EQUAL(e.error[0], WAIT_TIMEOUT);
+  finish(&d, td); /* E now holds the one slot */
+  support_sleep_ms(HELD_MS);
+  CU_ASSERT_EQUAL(atomic_load(&a.done) + atomic_load(&b.done), 0);
+  finish(&e, te); /* E's exit frees it: the newest waiter takes packet 1 */
   await_done(&b, 1);
   CU_ASSERT_EQUAL(b.e[0].lpCompletionKey, 1);
   post(port, 2);
