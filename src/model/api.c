@@ -64,6 +64,7 @@ static DWORD associate(HANDLE file_handle, HANDLE port_handle, ULONG_PTR key) {
  * @satisfies{OS-ASSOC-3}
  * @satisfies{OS-ASSOC-4}
  * @satisfies{OS-FAULT-1}
+ * @satisfies{OS-RUN-3}
  */
 HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
                               ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads) {
@@ -79,7 +80,8 @@ HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
 }
 
 /**
- * @brief Dequeues up to ulCount packets, waiting only while the port is empty.
+ * @brief Dequeues up to ulCount packets, waiting while the port is empty or its
+ *        concurrency value holds them back.
  * @param CompletionPort The port.
  * @param lpCompletionPortEntries Array receiving the packets.
  * @param ulCount Capacity of the array, at least 1.
@@ -98,6 +100,9 @@ HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
  * @satisfies{OS-TIME-1}
  * @satisfies{OS-HANDLE-3}
  * @satisfies{OS-MEM-1}
+ * @satisfies{OS-RUN-1}
+ * @satisfies{OS-RUN-2}
+ * @satisfies{OS-RUN-5}
  */
 BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
                                  LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount,
@@ -178,6 +183,7 @@ static BOOL request(HANDLE handle, int writing, char *buf, DWORD len, LPDWORD ou
  * @satisfies{OS-FILE-4}
  * @satisfies{OS-FILE-5}
  * @satisfies{OS-FAULT-1}
+ * @satisfies{OS-RUN-4}
  */
 BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
               LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
@@ -203,6 +209,7 @@ BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
  * @satisfies{OS-FILE-4}
  * @satisfies{OS-FILE-5}
  * @satisfies{OS-FAULT-1}
+ * @satisfies{OS-RUN-4}
  */
 BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped) {

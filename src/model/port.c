@@ -100,6 +100,15 @@ struct runner {
   int counted;
 };
 
+/** Counted threads a look reads the state of; more are taken to run. */
+#define LOOK_MAX 64
+
+/* A counted thread as a look saw it. */
+struct sample {
+  pid_t tid;
+  unsigned long long ran; /* its time on a processor so far, in ns */
+};
+
 /* A thread blocked in GetQueuedCompletionStatusEx; lives on its stack. */
 struct waiter {
   struct waiter *below, *above; /* neighbours in the stack */
@@ -107,6 +116,8 @@ struct waiter {
   struct runner *runner; /* the waiting thread's */
   OVERLAPPED_ENTRY entry; /* WAITER_HANDED: the packet */
   atomic_uint woken;      /* futex word: enum waiter_word */
+  unsigned seen;          /* samples of its last look (OS-RUN-5), its own */
+  struct sample sample[LOOK_MAX];
 };
 
 /** Packets in a block: 256 of 24 bytes, about 6 KiB. */
@@ -135,11 +146,8 @@ struct mio__port {
 };
 
 /** How often the top waiter looks at the counted threads while packets are
- *  held back (OS-RUN-5): the bound on a release Windows would make at once. */
+ *  held back (OS-RUN-5): two looks bound a release Windows would make at once. */
 #define LOOK_MS 10
-
-/** Counted threads a look reads the state of; more are taken to run. */
-#define LOOK_MAX 64
 
 /* Packets dropped because their port's handle was closed, and ports not yet
  * freed, for iocp_model_stats(). */
@@ -545,8 +553,18 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
   }
 }
 
+/* Whether `s`, asleep now, was seen at the last look too and ran for less
+ * than a tenth of the time between: a thread that keeps running between
+ * looks (one valgrind schedules in turns, one that waited a moment for a
+ * lock) is not taken to wait; one that naps a millisecond at a time is. */
+static int slept_through(const struct waiter *w, const struct sample *s) {
+  for (unsigned i = 0; i < w->seen; i++)
+    if (w->sample[i].tid == s->tid) return s->ran - w->sample[i].ran < LOOK_MS * 100000ULL;
+  return 0;
+}
+
 /* The top waiter's look at the counted threads (OS-RUN-5): if so many of them
- * sleep that Windows would count fewer running than the limit, `w` releases
+ * wait that Windows would count fewer running than the limit, `w` releases
  * itself with the oldest packet.  Called and returning locked. */
 static void look(struct mio__port *port, struct waiter *w) {
   if (w->state != WAITER_LINKED) return; /* its waker may be storing WORD_WOKEN */
@@ -554,15 +572,18 @@ static void look(struct mio__port *port, struct waiter *w) {
     atomic_store_explicit(&w->woken, WORD_ASLEEP, memory_order_relaxed);
     return;
   }
-  pid_t tid[LOOK_MAX];
+  struct sample now[LOOK_MAX];
   unsigned n = 0, waiting = 0;
   for (struct runner *r = port->runners; r != NULL && n < LOOK_MAX; r = r->next)
-    if (r->counted) tid[n++] = r->tid;
+    if (r->counted) now[n++].tid = r->tid;
   pthread_mutex_unlock(&port->lock); /* the reads take system calls */
-  for (unsigned i = 0; i < n; i++) waiting += (unsigned)mio__thread_waits(tid[i]);
+  for (unsigned i = 0; i < n; i++)
+    if (mio__thread_sleeps(now[i].tid, &now[i].ran) && slept_through(w, &now[i])) waiting++;
+  memcpy(w->sample, now, n * sizeof now[0]);
+  w->seen = n;
   pthread_mutex_lock(&port->lock);
   if (w->state != WAITER_LINKED || port->top != w || port->count == 0 ||
-      port->running >= port->limit + waiting)
+      port->running >= port->limit + waiting) /* OS-RUN-5: the sleepers left out */
     return;
   release_top(port);
   queue_take(port, &w->entry, 1);
@@ -599,7 +620,12 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
  * returns 0, 258 (timed out) or 735 (released by the close). */
 static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *entries,
                        ULONG count, DWORD ms, ULONG *n) {
-  struct waiter w = {.below = port->top, .state = WAITER_LINKED, .runner = &self};
+  struct waiter w; /* not zeroed whole: its samples are written before they are read */
+  w.below = port->top;
+  w.above = NULL;
+  w.state = WAITER_LINKED;
+  w.runner = &self;
+  w.seen = 0;
   atomic_init(&w.woken, port->count > 0 ? WORD_LOOKS : WORD_ASLEEP); /* held back: look */
   if (port->top != NULL) port->top->above = &w;
   port->top = &w;

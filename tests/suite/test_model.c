@@ -607,7 +607,7 @@ void test_os_mem_1(void) {
  * is held back; then B waits, and A must get packet 2. */
 struct holder {
   HANDLE port, file; /* `file`: B's wait is a synchronous read of it; else sem */
-  sem_t *sem;        /* B waits on it, and A posts it once it has its packet */
+  sem_t *sem;        /* B waits on it, napping, and A posts it once it has its packet */
   OVERLAPPED_ENTRY e;
   BOOL ok, read_ok;
   atomic_int got, go, done;
@@ -623,8 +623,8 @@ static void *hold_then_wait(void *arg) {
   char c;
   DWORD done;
   if (b->file != NULL) b->read_ok = ReadFile(b->file, &c, 1, &done, NULL);
-  else while (sem_wait(b->sem) != 0) {
-  }
+  else while (sem_trywait(b->sem) != 0) /* asleep, save a moment each millisecond */
+    support_sleep_ms(1);
   atomic_store(&b->done, 1);
   return NULL;
 }
@@ -710,13 +710,13 @@ void test_os_run_5(void) {
   CU_ASSERT_EQUAL(atomic_load(&a.done), 0);
   CU_ASSERT_EQUAL(looks_released(), looks);
   double start = support_now_ms();
-  atomic_store(&b.go, 1); /* B waits on what only A, once released, will post */
+  atomic_store(&b.go, 1); /* B waits, napping, on what only A, once released, will post */
   await_flag(&a.done);
   double ms = support_now_ms() - start;
   CU_ASSERT_TRUE(a.ok);
   CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
   CU_ASSERT_EQUAL(looks_released(), looks + 1); /* a look saw B asleep */
-  printf("\n  released %.1f ms after B began to wait (looks every 10 ms)\n", ms);
+  printf("\n  released %.1f ms after B began to wait (a look every 10 ms)\n", ms);
   support_thread_join(tb);
   support_thread_join(ta);
   sem_destroy(&sem);
@@ -732,6 +732,5 @@ CU_TestInfo suite_model[] = {
     {"OS-TIME-1: a wait ends exactly ms after it began", test_os_time_1},
     {"OS-MEM-1: a drained port gives its memory back", test_os_mem_1},
     {"OS-RUN-4: a thread in a synchronous read gives up its slot", test_os_run_4},
-    {"OS-RUN-5: a look frees the slot of a thread that sleeps, not of one that runs",
-     test_os_run_5},
+    {"OS-RUN-5: a look frees the slot of a sleeping thread only", test_os_run_5},
     CU_TEST_INFO_NULL};

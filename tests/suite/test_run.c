@@ -234,8 +234,7 @@ void test_os_run_3(void) {
 
 /** The tests of this file: suite "concurrency". */
 CU_TestInfo suite_concurrency[] = {
-    {"OS-RUN-1: the limit releases the newest waiter, and a running thread's next call first",
-     test_os_run_1},
+    {"OS-RUN-1: a running thread holds its slot until its next call", test_os_run_1},
     {"OS-RUN-2: a call on another port gives up the slot", test_os_run_2},
     {"OS-RUN-3: a concurrency value of 0 means the processors", test_os_run_3},
     CU_TEST_INFO_NULL};
