@@ -604,7 +604,8 @@ void test_os_mem_1(void) {
 
 /* The concurrency tests of the model's own waits (OS-RUN-4, OS-RUN-5): on a
  * port of concurrency 1, B takes packet 1 and runs (spins), A waits, packet 2
- * is held back; then B waits, and A must get packet 2. */
+ * is held back; then B waits (`go` 2), and A must get packet 2.  With `go` 1,
+ * B runs first in turns of 8 ms busy and 2 ms asleep. */
 struct holder {
   HANDLE port, file; /* `file`: B's wait is a synchronous read of it; else sem */
   sem_t *sem;        /* B waits on it, napping, and A posts it once it has its packet */
@@ -619,6 +620,11 @@ static void *hold_then_wait(void *arg) {
   b->ok = GetQueuedCompletionStatusEx(b->port, &b->e, 1, &n, INFINITE, FALSE);
   atomic_store(&b->got, 1);
   while (!atomic_load(&b->go)) { /* runs: keeps its slot */
+  }
+  while (atomic_load(&b->go) == 1) { /* mostly runs, asleep a moment in each turn */
+    for (double start = support_now_ms(); support_now_ms() - start < 8;) {
+    }
+    support_sleep_ms(2);
   }
   char c;
   DWORD done;
@@ -682,7 +688,7 @@ void test_os_run_4(void) {
   support_thread *tb, *ta;
   hold_back(&b, &a, &tb, &ta);
   unsigned looks = looks_released();
-  atomic_store(&b.go, 1); /* B reads the empty pipe: it waits, and its slot goes to A */
+  atomic_store(&b.go, 2); /* B reads the empty pipe: it waits, and its slot goes to A */
   await_flag(&a.done);
   CU_ASSERT_TRUE(a.ok);
   CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
@@ -708,14 +714,18 @@ void test_os_run_5(void) {
   unsigned looks = looks_released();
   support_sleep_ms(500); /* fifty looks: B runs, so A waits */
   CU_ASSERT_EQUAL(atomic_load(&a.done), 0);
+  atomic_store(&b.go, 1);
+  support_sleep_ms(500); /* B runs most of the time between looks: A waits still */
+  CU_ASSERT_EQUAL(atomic_load(&a.done), 0);
   CU_ASSERT_EQUAL(looks_released(), looks);
   double start = support_now_ms();
-  atomic_store(&b.go, 1); /* B waits, napping, on what only A, once released, will post */
+  atomic_store(&b.go, 2); /* B waits, napping, on what only A, once released, will post */
   await_flag(&a.done);
   double ms = support_now_ms() - start;
   CU_ASSERT_TRUE(a.ok);
   CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
   CU_ASSERT_EQUAL(looks_released(), looks + 1); /* a look saw B asleep */
+  CU_ASSERT(ms < 1000); /* two looks, 20 ms, and room for a busy machine */
   printf("\n  released %.1f ms after B began to wait (a look every 10 ms)\n", ms);
   support_thread_join(tb);
   support_thread_join(ta);
