@@ -2,12 +2,23 @@
  * @file port.c
  * @brief The completion port kernel object of the POSIX model.
  *
- * A port is a FIFO queue of packets, a LIFO stack of blocked waiters and one
- * mutex.  A waiter blocks only while the queue is empty, so a packet posted
- * while anyone waits is handed straight to the top waiter (the one that
- * blocked last, as Windows releases them) and never enters the queue.  The
- * poster wakes that one waiter after unlocking, so the woken thread does not
- * block again on the mutex; a post with nobody waiting makes no system call.
+ * A port is a FIFO queue of packets, a LIFO stack of blocked waiters, the
+ * threads associated with it, and one mutex.  An associated thread is counted
+ * in `running` while it waits neither on the port nor where the model sees it
+ * (KQUEUE's CurrentCount, in Windows's terms), and a waiter is released only
+ * while `running` is below the concurrency value (OS-RUN-1).  A waiter blocks
+ * only while it may take nothing, so a packet posted while anyone waits and
+ * the count allows is handed straight to the top waiter (the one that blocked
+ * last, as Windows releases them) and never enters the queue.  The poster
+ * wakes that one waiter after unlocking, so the woken thread does not block
+ * again on the mutex; a post with nobody waiting makes no system call.  When
+ * the count falls (a thread's exit, its call on another port, its
+ * synchronous transfer), the top waiter takes the oldest queued packet.
+ *
+ * A counted thread may also wait where the model cannot see it.  While
+ * packets are held back, the top waiter looks every LOOK_MS at the counted
+ * threads, as Linux shows them (sched.h), and runs if enough of them sleep
+ * (OS-RUN-5).
  *
  * The queue is a list of blocks of BLOCK packets: growing never moves a
  * packet, a block the dequeues empty goes back at once, and a few spare
@@ -31,10 +42,13 @@
  *
  *   a waiter    how it got there (all under the port's lock but the last)
  *   ----------  ------------------------------------------------------------
- *   LINKED      GetQueuedCompletionStatusEx found the queue empty: on `top`
- *   HANDED      a post or a completion unlinked it and wrote its packet
+ *   LINKED      GetQueuedCompletionStatusEx found no packet it may take:
+ *               on `top`, and counted out
+ *   HANDED      a post, a completion or a falling count unlinked it, wrote
+ *               its packet and counted it in; or its own look did
  *   RELEASED    the close unlinked it: its call fails with 735
- *   timed out   its deadline passed while LINKED: it unlinked itself
+ *   timed out   its deadline passed while LINKED: it unlinked itself and
+ *               counted itself in
  *   woken       HANDED or RELEASED, and its waker set `woken` after unlocking,
  *               its last touch of the record: the waiter may return
  *

@@ -7,7 +7,14 @@
  * waiter waits for before it returns; waits with no timeout, a finite one
  * that may expire at any moment, or none; close, which marks every waiter
  * with 735 and discards the ring;
- * and an I/O request that reserves its packet's slot and completes later.
+ * and an I/O request that reserves its packet's slot and completes later;
+ * the concurrency value (LIMIT): a getter is counted from the moment a call
+ * returns with a packet or 258 until its next call or its end, a waiter is
+ * released only while fewer than LIMIT are counted, a call gives up its own
+ * slot first, and an end lets the waiter that blocked last take the oldest
+ * packet.  The look at threads that wait out of the model's sight (OS-RUN-5)
+ * is not modelled: it only releases a waiter that could otherwise wait for a
+ * thread that never comes back, which no process here does.
  * A futex wait sleeps only while the word is 0 and wakes on the wake that
  * follows the store, or spuriously; so "blocked until woken[g]" is its whole
  * meaning here.  A poster's or a getter's first call finds the port without
@@ -23,8 +30,10 @@
  * Checked, exhaustively, for NG getters, NP posted packets and one I/O packet:
  *   - every packet is delivered at most once, and once everything has ended,
  *     delivered + discarded at close = posted + completed (exactly once);
- *   - a waiter blocks only while the ring is empty (a packet never waits in
- *     the ring while a getter sleeps: no lost wake-up);
+ *   - a packet goes to a getter only while fewer than LIMIT others are
+ *     counted (OS-RUN-1);
+ *   - a packet never waits in the ring while a getter sleeps and the count
+ *     allows it to run: no lost wake-up, and no slot lost at a getter's end;
  *   - a hand-off goes to the waiter that blocked last (LIFO, OS-WAIT-1);
  *   - every getter blocked at the close gets 735, and every call that starts
  *     after it gets 6 (IOCP-GM-10, OS-CLOSE-1);
@@ -39,7 +48,8 @@
  * that blocked first; -DNOWAKE makes close mark the waiters but wake none;
  * -DEARLYLEAVE ends the grace stretch right after the peek, before the
  * reference is taken; -DNOREF takes no reference, for the last port or for a
- * sleep.
+ * sleep; -DOVERLIMIT hands a packet to a waiter whatever the count;
+ * -DNOACTIVATE lets a getter end without giving its slot to a waiter.
  */
 
 #ifndef NG
@@ -50,6 +60,7 @@
 #endif
 #define IO_PACKET (NP + 1)
 #define RING 4        /* room enough: posts and reservations never exceed it */
+#define LIMIT 1       /* the port's concurrency value */
 
 #define E_OK 0
 #define E_HANDLE 6
@@ -78,13 +89,20 @@ bool woken[NG];                  /* waiter.woken, the futex word */
 byte ticket[NG];                 /* blocking order among those blocked: LIFO check only */
 bool blocked_at_close[NG];       /* for the 735 check only */
 byte delivered[IO_PACKET + 1];   /* deliveries per packet, for the checks */
+byte running; bool counted[NG];  /* port->running, and each getter's runner.counted */
 byte posted; byte completed; byte discarded; byte taken;
 
 inline lock() { atomic { !locked -> assert(!freed); locked = 1 } }
 
 /* Under the lock: the handle was closed since the peek (port->handle != handle) */
 #define STALE closed
-inline unlock() { locked = 0 }
+inline unlock() {
+  assert(!(count > 0 && depth > 0 && running < LIMIT));   /* nobody left waiting for a slot */
+  locked = 0
+}
+
+/* count_in: a getter released to run, under the lock */
+inline count_in(g) { counted[g] = 1; running++ }
 
 /* mio__grace_enter: count this stretch under the epoch's parity.  The C
  * reads the epoch, counts, and reads it again (counting anew if it moved);
@@ -163,10 +181,16 @@ inline unlink(g) {
   depth--
 }
 
-/* handoff: the packet goes to the waiter that blocked last; w = NG if none */
+/* handoff: the packet goes to the waiter that blocked last, if the count
+ * lets it run; w = NG if none */
 inline handoff(id, w) {
   if
+#ifdef OVERLIMIT
   :: depth > 0 ->
+#else
+  :: depth > 0 && running < LIMIT ->
+#endif
+     assert(running < LIMIT);
 #ifdef FIFO
      w = stack[0];
      unlink(w);
@@ -180,9 +204,49 @@ inline handoff(id, w) {
      :: else -> break
      od;
      k = 0;
-     handed[w] = id; err[w] = E_OK; done[w] = 1
+     handed[w] = id; err[w] = E_OK; done[w] = 1; count_in(w)
   :: else -> w = NG
   fi
+}
+
+/* activate: the count fell; the waiter that blocked last takes the oldest
+ * packet if the count lets it run; w = NG if none */
+inline activate(w) {
+  if
+  :: depth > 0 && count > 0 && running < LIMIT ->
+     w = stack[depth - 1];
+     depth--;
+     handed[w] = ring[head];
+     ring[head] = 0;
+     head = (head + 1) % RING;
+     count--;
+     if :: count == 0 -> head = 0 :: else -> skip fi;
+     err[w] = E_OK; done[w] = 1; count_in(w)
+  :: else -> w = NG
+  fi
+}
+
+/* runner_leave at the getter's end: its slot goes to the newest waiter,
+ * and the association's reference goes */
+inline depart(g, w, joined) {
+  if :: !joined -> goto departed :: else -> skip fi;
+  atomic {
+    lock();
+    w = NG;
+    if
+    :: counted[g] -> counted[g] = 0; running--;
+#ifndef NOACTIVATE
+       activate(w)
+#endif
+    :: else -> skip
+    fi;
+    unlock()
+  };
+  if :: w != NG -> wake(w) :: else -> skip fi;
+  w = 0;
+  GIVE;
+departed:
+  skip
 }
 
 /* waiter_wake, after unlocking: the store; the futex wake that follows
@@ -249,9 +313,9 @@ proctype Request() {
 
 /* GetQueuedCompletionStatusEx with room for two entries; ends on 6 or 735 */
 proctype Getter(byte g) {
-  byte kind, k, parity;
+  byte kind, k, parity, w;
   short result;
-  bool after_close, timed_out, blocked, cached, open;
+  bool after_close, timed_out, blocked, cached, open, joined;
   byte calls = 0;
   do
   :: calls < 2 ->
@@ -263,17 +327,21 @@ proctype Getter(byte g) {
        lock();
        after_close = STALE;
        blocked = 0;
+       if :: !STALE && !joined -> joined = 1; TAKE :: else -> skip fi;   /* runner_join */
+       if :: !STALE && counted[g] -> counted[g] = 0; running-- :: else -> skip fi;  /* its own slot */
        if
        :: STALE -> result = E_HANDLE
-       :: !STALE && count > 0 ->
+       :: !STALE && count > 0 && running < LIMIT ->
           ring_take_one();
           if :: count > 0 -> ring_take_one() :: else -> skip fi;
+          count_in(g);
           result = E_OK
-       :: !STALE && count == 0 && kind == NOW -> result = E_TIMEOUT
-       :: !STALE && count == 0 && kind != NOW ->
-          /* port_wait: blocks only on an empty ring, and waits at once,
-           * which releases the lock */
-          assert(count == 0);
+       :: !STALE && (count == 0 || running >= LIMIT) && kind == NOW ->
+          count_in(g);
+          result = E_TIMEOUT
+       :: !STALE && (count == 0 || running >= LIMIT) && kind != NOW ->
+          /* port_wait: blocks only while it may take nothing, and waits at
+           * once, which releases the lock */
           stack[depth] = g; depth++;
           k = 0; ticket[g] = 1;    /* later than every waiter still blocked */
           do
@@ -298,7 +366,7 @@ proctype Getter(byte g) {
         atomic {
           lock();
           if
-          :: !done[g] -> assert(timed_out); unlink(g); err[g] = E_TIMEOUT
+          :: !done[g] -> assert(timed_out); unlink(g); err[g] = E_TIMEOUT; count_in(g)
           :: else -> skip
           fi
         };
@@ -331,6 +399,7 @@ proctype Getter(byte g) {
      }
   :: else -> break
   od;
+  depart(g, w, joined);
   forget(cached)   /* the thread ends */
 }
 
