@@ -408,7 +408,8 @@ static void count_out(struct mio__port *port, struct runner *r) {
 static void look_on_top(struct mio__port *port) {
   struct waiter *w = port->top;
   unsigned asleep = WORD_ASLEEP;
-  if (w != NULL && port->count > 0 &&
+  if (w != NULL && port->count > 0 && /* a load first: the word is rarely ASLEEP here */
+      atomic_load_explicit(&w->woken, memory_order_relaxed) == WORD_ASLEEP &&
       atomic_compare_exchange_strong_explicit(&w->woken, &asleep, WORD_LOOKS,
                                               memory_order_relaxed, memory_order_relaxed))
     syscall(SYS_futex, &w->woken, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);

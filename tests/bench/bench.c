@@ -21,7 +21,9 @@
  * queue, the second timed), `1p1c` (a producer, and a consumer blocked in
  * batches of 64), `pingpong` (two threads on one CPU bounce a packet through
  * two queues; p50 of the round trip), `PxC` (P producers, C blocked
- * consumers), `depth` (single at 10^3..10^6 queued), `memory` (heap held
+ * consumers), `pool` (2 producers, 8 workers that take one packet a call and
+ * work on it about a microsecond: a thread pool, beside condvar's, the plain
+ * one), `depth` (single at 10^3..10^6 queued), `memory` (heap held
  * after 10^6 packets were queued and drained) and `peak` (heap per packet
  * while 10^6 are queued).  The heap is glibc's as a program gets it: no
  * mallopt, nothing touched in advance.
@@ -55,6 +57,8 @@
 /** The packet every contender moves: 32 bytes. */
 typedef OVERLAPPED_ENTRY packet;
 enum { BATCH = 64, FOREVER = -1 };
+/** Rounds of work_on() a pool worker does per packet: about a microsecond here. */
+enum { POOL_WORK = 250 };
 /** The key of the packet that tells a consumer to stop; real keys count from 0. */
 #define STOP_KEY UINTPTR_MAX
 
@@ -368,14 +372,23 @@ static double single(const queue_ops *o, size_t n, int warm) {
   return t / (double)n;
 }
 
-/** A producer or consumer thread of the PxC workloads. */
+/** A producer or consumer thread of the PxC and pool workloads. */
 typedef struct worker {
   const queue_ops *o;
   void *q;
   size_t n;            /* producer: packets to post */
   _Atomic size_t *got; /* consumers: packets taken, all of them */
   pthread_t thread;
+  size_t batch;        /* consumers: packets a call may take */
+  unsigned work;       /* consumers: rounds of work per packet */
 } worker;
+
+/** A piece of work on a packet: `rounds` steps of a hash the compiler cannot skip. */
+static uint64_t work_on(const packet *p, unsigned rounds) {
+  uint64_t h = (uint64_t)p->lpCompletionKey;
+  for (unsigned i = 0; i < rounds; i++) h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9u + i;
+  return h;
+}
 
 static void *produce(void *arg) {
   worker *w = arg;
@@ -387,29 +400,31 @@ static void *produce(void *arg) {
 static void *consume(void *arg) {
   worker *w = arg;
   packet out[BATCH];
+  uint64_t sum = 0;
   for (int stop = 0; !stop;) {
-    size_t k = w->o->get(w->q, out, BATCH, FOREVER), real = 0;
+    size_t k = w->o->get(w->q, out, w->batch, FOREVER), real = 0;
     for (size_t i = 0; i < k; i++) {
-      if (out[i].lpCompletionKey != STOP_KEY) real++;
+      if (out[i].lpCompletionKey != STOP_KEY) real++, sum += work_on(&out[i], w->work);
       else if (stop++) w->o->post(w->q, &out[i]);
     }
     atomic_fetch_add(w->got, real);
   }
-  return NULL;
+  return (void *)(uintptr_t)(sum & 1); /* the work's result, so that it is done */
 }
 
-static double producers_consumers(const queue_ops *o, int producers, int consumers, size_t n) {
+static double producers_consumers(const queue_ops *o, int producers, int consumers, size_t n,
+                                  size_t batch, unsigned work) {
   if (o->one_producer_only && (producers > 1 || consumers > 1)) return -1;
   void *q = o->create();
   _Atomic size_t got = 0;
   worker w[16];
   double t0 = now();
   for (int c = 0; c < consumers; c++) {
-    w[c] = (worker){o, q, 0, &got, 0};
+    w[c] = (worker){o, q, 0, &got, 0, batch, work};
     if (pthread_create(&w[c].thread, NULL, consume, &w[c]) != 0) die("thread");
   }
   for (int p = 0; p < producers; p++) {
-    w[consumers + p] = (worker){o, q, n / (size_t)producers, &got, 0};
+    w[consumers + p] = (worker){o, q, n / (size_t)producers, &got, 0, 0, 0};
     if (pthread_create(&w[consumers + p].thread, NULL, produce, &w[consumers + p]) != 0) die("thread");
   }
   for (int p = 0; p < producers; p++) pthread_join(w[consumers + p].thread, NULL);
@@ -515,7 +530,9 @@ static double run_one(const workload *w, const queue_ops *o) {
   if (strcmp(w->name, "memory") == 0) return memory_held(o, 0);
   if (strcmp(w->name, "peak") == 0) return memory_held(o, 1);
   if (w->producers == 0) return single(o, w->n, strcmp(w->name, "burst") == 0);
-  return producers_consumers(o, w->producers, w->consumers, w->n);
+  if (strcmp(w->name, "pool") == 0) /* one packet a call, about a microsecond's work on it */
+    return producers_consumers(o, w->producers, w->consumers, w->n, 1, POOL_WORK);
+  return producers_consumers(o, w->producers, w->consumers, w->n, BATCH, 0);
 }
 
 static double median(double *v, int n) {
@@ -562,8 +579,11 @@ int main(int argc, char **argv) {
       {"pingpong", "ns p50", "condvar", 0, 0, quick ? 2000 : 20000},
       {"1x8", "ns/packet", "eventfd", 1, 8, big},
       {"2x2", "ns/packet", "eventfd", 2, 2, big},
+      {"2x4", "ns/packet", "eventfd", 2, 4, big},
+      {"2x8", "ns/packet", "eventfd", 2, 8, big},
       {"4x4", "ns/packet", "eventfd", 4, 4, big},
       {"8x8", "ns/packet", "eventfd", 8, 8, big},
+      {"pool", "ns/packet", "condvar", 2, 8, big / 4},
       {"memory", "bytes", "none", 0, 0, 0},
       {"peak", "bytes/packet", "none", 0, 0, 0},
   };
