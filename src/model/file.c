@@ -297,7 +297,7 @@ static DWORD transfer_sync(struct mio__file *file, int writing, char *buf, DWORD
   DWORD done = 0;
   ssize_t n;
   mio__blocked_add(1); /* a user of the descriptor now, that may wait on it */
-  int counted = mio__port_thread_waits(); /* OS-RUN-4 */
+  int counted = mio__port_thread_waits(); /* its slot goes while it may wait (OS-RUN-4) */
   do {
     n = transfer(fd, writing, buf + done, len - done);
     if (n > 0) done += moved(len, n);

@@ -598,7 +598,7 @@ static void look(struct mio__port *port, struct waiter *w) {
   w->seen = n;
   pthread_mutex_lock(&port->lock);
   if (w->state != WAITER_LINKED || port->top != w || port->count == 0 ||
-      port->running >= port->limit + waiting) /* OS-RUN-5: the sleepers left out */
+      port->running >= port->limit + waiting) /* the sleepers left out (OS-RUN-5) */
     return;
   release_top(port);
   queue_take(port, &w->entry, 1);
@@ -660,7 +660,7 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   mio__blocked_add(-1);
   if (w.state == WAITER_LINKED) { /* timed out, still on this port's stack */
     waiter_unlink(port, &w);
-    count_in(port, &self); /* OS-RUN-1: back from its wait, it runs */
+    count_in(port, &self); /* back from its wait, it runs (OS-RUN-1) */
     look_on_top(port);
     return WAIT_TIMEOUT;
   }
