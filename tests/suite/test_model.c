@@ -722,7 +722,7 @@ void test_os_run_5(void) {
   support_thread *tb, *ta;
   hold_back(&b, &a, &tb, &ta);
   unsigned looks = looks_released();
-  support_sleep_ms(500); /* fifty looks: B runs, so A waits */
+  support_sleep_ms(250); /* 25 looks: B runs, so A waits */
   CU_ASSERT_EQUAL(atomic_load(&a.done), 0);
   atomic_store(&b.go, 1);
   support_sleep_ms(500); /* B runs most of the time between looks: A waits still */

@@ -15,9 +15,9 @@
 
 #include "support.h"
 
-/** How long a test lets a packet wait behind a running thread: ten of the
- *  model's looks at the counted threads (OS-RUN-5). */
-#define HELD_MS 100
+/** How long a test lets a packet wait behind a running thread: five of the
+ *  model's looks at the counted threads, where two would release it (OS-RUN-5). */
+#define HELD_MS 50
 
 static const char wine_ignores[] =
     "Wine 8.0 ignores the concurrency value: every waiter runs, and a queued packet "
