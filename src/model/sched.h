@@ -27,7 +27,8 @@ pid_t mio__thread_id(void);
 int mio__thread_sleeps(pid_t tid, unsigned long long *ran);
 
 /**
- * @brief The processors online, what a concurrency value of 0 means (OS-RUN-3).
+ * @brief The processors online, what a concurrency value of 0 means (OS-RUN-3),
+ *        as the process's first call found them.
  * @return At least 1.
  */
 unsigned mio__cpus_online(void);
