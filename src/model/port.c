@@ -11,7 +11,9 @@
  * the count allows is handed straight to the top waiter (the one that blocked
  * last, as Windows releases them) and never enters the queue.  The poster
  * wakes that one waiter after unlocking, so the woken thread does not block
- * again on the mutex; a post with nobody waiting makes no system call.  When
+ * again on the mutex, and the woken thread yields its processor before it
+ * looks for more (yield_after_wake); a post with nobody waiting makes no
+ * system call.  When
  * the count falls (a thread's exit, its call on another port, its
  * synchronous transfer), the top waiter takes the oldest queued packet.
  *
@@ -70,6 +72,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -630,6 +633,27 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
   return 0;
 }
 
+/* Wake-ups a woken waiter lets pass without a yield once one proved useless. */
+#define YIELD_SKIP 16
+
+/* Linux often runs a woken thread at once on its waker's processor, so a
+ * producer that hands a packet to a waiter stops mid-burst and the waiter
+ * finds that one packet only: a pool's consumers then sleep and wake once
+ * per packet.  A woken waiter yields first, and its waker posts on.  Where
+ * that proves useless (nothing more was queued meanwhile, as when the waker
+ * was about to wait, in a ping-pong), the thread's next YIELD_SKIP wake-ups
+ * do without.  The model's choice: a yield changes no packet's way, only
+ * the time (docs/bench.md).  Returns whether it yielded. */
+static _Thread_local unsigned yield_skip;
+static int yield_after_wake(void) {
+  if (yield_skip > 0) {
+    yield_skip--;
+    return 0;
+  }
+  sched_yield();
+  return 1;
+}
+
 /* Blocks until released, called and returning locked, with a reference the
  * caller gives back after unlocking; adds the packets taken to *n, and
  * returns 0, 258 (timed out) or 735 (released by the close). */
@@ -655,6 +679,7 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
                                      last port is by then (a test's window may name another) */
   pthread_mutex_unlock(&port->lock);
   int timed_out = waiter_sleep(port, &w, ms == INFINITE ? NULL : &deadline);
+  int yielded = !timed_out && yield_after_wake();
   if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
   pthread_mutex_lock(&port->lock);
   mio__blocked_add(-1);
@@ -672,6 +697,7 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   *n = 1;
   if (port->handle == handle) /* else closed since the hand-off: still ours (OS-CLOSE-1) */
     *n += queue_take(port, entries + 1, count - 1);
+  if (yielded && *n == 1 && port->count == 0) yield_skip = YIELD_SKIP;
   return 0;
 }
 
