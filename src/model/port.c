@@ -633,7 +633,7 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
   return 0;
 }
 
-/* Wake-ups a woken waiter lets pass without a yield once one proved useless. */
+/** Wake-ups a woken waiter lets pass without a yield once one proved useless. */
 #define YIELD_SKIP 16
 
 /* Linux often runs a woken thread at once on its waker's processor, so a
