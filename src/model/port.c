@@ -123,6 +123,7 @@ struct runner {
 /* A counted thread as a look saw it. */
 struct sample {
   pid_t tid;
+  int asleep;
   unsigned long long ran; /* its time on a processor so far, in ns */
 };
 
@@ -571,13 +572,15 @@ void mio__deadline_add(struct timespec *t, DWORD ms) {
   }
 }
 
-/* Whether `s`, asleep now, was seen at the last look too and ran for less
- * than a tenth of the time between: a thread that keeps running between
- * looks (one valgrind schedules in turns, one that waited a moment for a
- * lock) is not taken to wait; one that naps a millisecond at a time is. */
+/* Whether `s` was asleep now and at the last look and ran for less than a
+ * tenth of the time between: a thread that keeps running between looks (one
+ * valgrind schedules in turns, one that waited a moment for a lock) is not
+ * taken to wait, nor one that ran until a moment ago on a busy machine that
+ * gave it little time; one that naps a millisecond at a time is. */
 static int slept_through(const struct waiter *w, const struct sample *s) {
   for (unsigned i = 0; i < w->seen; i++)
-    if (w->sample[i].tid == s->tid) return s->ran - w->sample[i].ran < LOOK_MS * 100000ULL;
+    if (w->sample[i].tid == s->tid)
+      return s->asleep && w->sample[i].asleep && s->ran - w->sample[i].ran < LOOK_MS * 100000ULL;
   return 0;
 }
 
@@ -595,8 +598,10 @@ static void look(struct mio__port *port, struct waiter *w) {
   for (struct runner *r = port->runners; r != NULL && n < LOOK_MAX; r = r->next)
     if (r->counted) now[n++].tid = r->tid;
   pthread_mutex_unlock(&port->lock); /* the reads take system calls */
-  for (unsigned i = 0; i < n; i++)
-    if (mio__thread_sleeps(now[i].tid, &now[i].ran) && slept_through(w, &now[i])) waiting++;
+  for (unsigned i = 0; i < n; i++) {
+    now[i].asleep = mio__thread_sleeps(now[i].tid, &now[i].ran);
+    waiting += (unsigned)slept_through(w, &now[i]);
+  }
   memcpy(w->sample, now, n * sizeof now[0]);
   w->seen = n;
   pthread_mutex_lock(&port->lock);
