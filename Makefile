@@ -54,12 +54,13 @@ SHARED   := $(BUILD)/libmio_iocp.so
 RUNNER   := $(BUILD)/runner
 
 # The stages of `make test`, in order; the fragments add their checks.
+TEST_BESIDE :=                 # long single-threaded jobs that build nothing the others use: beside the tools
 TEST_TOOLS  := trace-check     # tools, documents, proofs: before any variant is built
 TEST_NATIVE := check           # the suite and programs on the model
 TEST_NOFEAT := check           # the same again with mio's features off
 TEST_WINE   :=                 # under Wine
 
-.PHONY: all help deps check conformance test install uninstall clean
+.PHONY: all help deps check conformance test test-tools install uninstall clean
 
 all: $(STATIC) $(SHARED) $(RUNNER) ## build the static and shared library and the test runner
 
@@ -109,12 +110,16 @@ conformance: ## main job: packages, build, the suite on both substrates, a line 
 
 test: ## every check, in both feature configurations (the stages above)
 	@sh tests/tools/deps.sh test
-	$(MAKE) $(TEST_TOOLS)
+	$(MAKE) -j2 $(TEST_BESIDE) test-tools
 	$(MAKE) $(TEST_NATIVE)
 	$(MAKE) BUILD=$(BUILD)/nofeat FEATURES="$(NOFEAT)" $(TEST_NOFEAT)
 	$(MAKE) $(TEST_WINE)
 	$(MAKE) WIN_BUILD=$(BUILD)/win-nofeat FEATURES="$(NOFEAT)" check-wine
 	@echo "make test: all checks passed"
+
+# The tools one after another, as two of them may build the same file.
+test-tools:
+	$(MAKE) -j1 $(TEST_TOOLS)
 
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include/mio_iocp

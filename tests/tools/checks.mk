@@ -3,7 +3,8 @@
 
 .PHONY: check-asan check-tsan check-valgrind check-clang check-features-off trace trace-check \
         check-tools coverage mutate check-mutate-module prove check-spin stress check-stress-tsan
-TEST_TOOLS  += check-tools check-spin prove
+TEST_BESIDE += check-spin prove
+TEST_TOOLS  += check-tools
 TEST_NATIVE += check-clang check-asan check-tsan check-valgrind check-stress-tsan coverage \
                check-mutate-module
 TEST_NOFEAT += check-clang check-asan check-tsan check-valgrind

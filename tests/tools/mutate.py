@@ -292,10 +292,10 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     works = [os.path.join(args.out, f"work{j}") for j in range(args.jobs)]
-    for w in works:
-        ok, log = build_tree(w)
-        if not ok:
-            sys.exit("mutate: the unmutated tree does not build:\n" + log)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for ok, log in pool.map(build_tree, works):  # the trees are built side by side
+            if not ok:
+                sys.exit("mutate: the unmutated tree does not build:\n" + log)
     start = time.time()
     passed, output = run_suite(works[0], 600)
     if passed is not True:

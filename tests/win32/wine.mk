@@ -7,6 +7,7 @@ TEST_WINE += check-wine check-deep-path
 WIN_CC     := x86_64-w64-mingw32-gcc
 WIN_BUILD  ?= $(BUILD)/win
 WIN_CUNIT  := $(BUILD)/win/cunit
+TEST_BESIDE += $(WIN_CUNIT)/libcunit.a
 WIN_CFLAGS := $(WARN) -O2 -g -D_WIN32_WINNT=0x0A00 -Isrc -Itests -I$(WIN_CUNIT)/include $(FEATURES)
 WIN_SRC    := $(MODULE_SRC) $(SUITE_SRC) tests/suite/substrate_win32.c
 WIN_OBJ    := $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
