@@ -13,9 +13,9 @@
  * wakes that one waiter after unlocking, so the woken thread does not block
  * again on the mutex, and the woken thread yields its processor before it
  * looks for more (yield_after_wake); a post with nobody waiting makes no
- * system call.  When
- * the count falls (a thread's exit, its call on another port, its
- * synchronous transfer), the top waiter takes the oldest queued packet.
+ * system call.  When the count falls (a thread's exit, its call on another
+ * port, its synchronous transfer), the top waiter takes the oldest queued
+ * packet.
  *
  * A counted thread may also wait where the model cannot see it.  While
  * packets are held back, the top waiter looks every LOOK_MS at the counted
@@ -648,7 +648,7 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
  * that proves useless (nothing more was queued meanwhile, as when the waker
  * was about to wait, in a ping-pong), the thread's next YIELD_SKIP wake-ups
  * do without.  The model's choice: a yield changes no packet's way, only
- * the time (docs/bench.md).  Returns whether it yielded. */
+ * the time (docs/model.md).  Returns whether it yielded. */
 static _Thread_local unsigned yield_skip;
 static int yield_after_wake(void) {
   if (yield_skip > 0) {
