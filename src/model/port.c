@@ -11,12 +11,12 @@
  * the count allows is handed straight to the top waiter (the one that blocked
  * last, as Windows releases them) and never enters the queue.  The poster
  * wakes that one waiter after unlocking, so the woken thread does not block
- * again on the mutex, and the woken thread yields its processor before it
- * looks for more (yield_after_wake); a post with nobody waiting makes no
- * system call.  The lock spins a moment before it sleeps, as posters hold it
- * for a few dozen instructions.  When the count falls (a thread's exit, its
- * call on another port, its synchronous transfer), the top waiter takes the
- * oldest queued packet.
+ * again on the mutex; a post with nobody waiting makes no system call.  A
+ * getter that finds the queue empty yields its processor once before its call
+ * begins (yield_before_wait), and the lock spins a moment before it sleeps:
+ * both for speed only.  When the count falls (a thread's exit, its call on
+ * another port, its synchronous transfer), the top waiter takes the oldest
+ * queued packet.
  *
  * A counted thread may also wait where the model cannot see it.  While
  * packets are held back, the top waiter looks every LOOK_MS at the counted
@@ -643,25 +643,16 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
   return 0;
 }
 
-/** Wake-ups a woken waiter lets pass without a yield once one proved useless. */
-#define YIELD_SKIP 16
-
-/* Linux often runs a woken thread at once on its waker's processor, so a
- * producer that hands a packet to a waiter stops mid-burst and the waiter
- * finds that one packet only: a pool's consumers then sleep and wake once
- * per packet.  A woken waiter yields first, and its waker posts on.  Where
- * that proves useless (nothing more was queued meanwhile, as when the waker
- * was about to wait, in a ping-pong), the thread's next YIELD_SKIP wake-ups
- * do without.  The model's choice: a yield changes no packet's way, only
- * the time (docs/model.md).  Returns whether it yielded. */
-static _Thread_local unsigned yield_skip;
-static int yield_after_wake(void) {
-  if (yield_skip > 0) {
-    yield_skip--;
-    return 0;
-  }
+/* A getter that would sleep for want of packets unlocks and yields its
+ * processor first, so that producers post on: a pool's consumer then often
+ * finds a batch and sleeps and wakes far less.  Its call begins after the
+ * yield, as if the thread had been preempted just before it: no count or
+ * packet has changed.  The model's choice, for speed only (docs/model.md).
+ * Returns the port locked again, or NULL (6) if it was closed meanwhile. */
+static struct mio__port *yield_before_wait(struct mio__port *port, HANDLE handle) {
+  pthread_mutex_unlock(&port->lock);
   sched_yield();
-  return 1;
+  return port_lock(handle);
 }
 
 /* Blocks until released, called and returning locked, with a reference the
@@ -689,7 +680,6 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
                                      last port is by then (a test's window may name another) */
   pthread_mutex_unlock(&port->lock);
   int timed_out = waiter_sleep(port, &w, ms == INFINITE ? NULL : &deadline);
-  int yielded = !timed_out && yield_after_wake();
   if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
   pthread_mutex_lock(&port->lock);
   mio__blocked_add(-1);
@@ -707,7 +697,6 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   *n = 1;
   if (port->handle == handle) /* else closed since the hand-off: still ours (OS-CLOSE-1) */
     *n += queue_take(port, entries + 1, count - 1);
-  if (yielded && *n == 1 && port->count == 0) yield_skip = YIELD_SKIP;
   return 0;
 }
 
@@ -716,6 +705,8 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
   *n = 0;
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return ERROR_INVALID_HANDLE;
+  if (ms != 0 && port->count == 0 && (port = yield_before_wait(port, handle)) == NULL)
+    return ERROR_INVALID_HANDLE;
   if (self.port != port) {
     if (self.port != NULL) { /* OS-RUN-2: the slot on the port it named before goes first */
       pthread_mutex_unlock(&port->lock);

@@ -325,6 +325,12 @@ static void close_and_reopen(void *arg) {
   r->fresh = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
 }
 
+/* Armed at a call's first lookup: the next lookup, the one after a getter's
+ * yield (docs/model.md), closes and reopens. */
+static void close_after_yield(void *arg) {
+  CU_ASSERT_TRUE(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_and_reopen, arg));
+}
+
 struct post_try {
   HANDLE port;
   atomic_int done;
@@ -400,6 +406,21 @@ void test_os_handle_2(void) {
   CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(r.fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(n, 1); /* the post above, and nothing from the late call */
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(r.fresh, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  /* The same while a getter that would block yields before its call begins:
+   * it fails with 6 at once, and waits on neither port. */
+  static struct reopen y;
+  y = (struct reopen){.old = new_port()};
+  support_untrack(y.old);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.old, &e, 1, &n, 0, FALSE)); /* now this
+      thread's port: the blocking call below looks it up once, and again after the yield */
+  CU_ASSERT_FATAL(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_after_yield, &y));
+  SetLastError(0);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.old, &e, 1, &n, 2000, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(y.fresh);
+  support_track(y.fresh);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
   /* With every slot in use, the slot just past the last one, whose part of
    * the table does not exist yet. */
