@@ -454,6 +454,14 @@ static struct waiter *activate(struct mio__port *port) {
   return w;
 }
 
+/* Counts out `r`, a counted thread that stops running, and returns the waiter
+ * its slot lets go, if any (OS-RUN-1, OS-RUN-4); call locked, then
+ * waiter_wake() the result unlocked. */
+static struct waiter *slot_give_up(struct mio__port *port, struct runner *r) {
+  count_out(port, r);
+  return activate(port);
+}
+
 /* Associates the calling thread with `port`, not counted yet (OS-RUN-2); call locked. */
 static void runner_join(struct mio__port *port) {
   pthread_once(&keys_once, keys_make);
@@ -477,7 +485,7 @@ static void runner_leave(struct runner *r) {
   if (r->prev != NULL) r->prev->next = r->next;
   else port->runners = r->next;
   if (r->next != NULL) r->next->prev = r->prev;
-  if (r->counted) count_out(port, r), w = activate(port);
+  if (r->counted) w = slot_give_up(port, r);
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
   r->port = NULL;
@@ -493,10 +501,8 @@ static void runner_exit(void *runner) {
 int mio__port_thread_waits(void) {
   struct mio__port *port = self.port;
   if (port == NULL || !self.counted) return 0; /* only this thread counts itself in */
-  struct waiter *w;
   pthread_mutex_lock(&port->lock);
-  count_out(port, &self);
-  w = activate(port);
+  struct waiter *w = slot_give_up(port, &self);
   pthread_mutex_unlock(&port->lock);
   if (w != NULL) waiter_wake(w);
   return 1;
