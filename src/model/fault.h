@@ -28,8 +28,9 @@
  */
 int mio__fault_at(iocp_model_fault fault, const char *site);
 
-/** mio__fault_at() for the caller's own site. */
-#define mio__fault(fault) mio__fault_at((fault), MIO__SITE)
+/** mio__fault_at() for the caller's own site: one relaxed load while no test armed a fault. */
+#define mio__fault(fault) \
+  (atomic_load_explicit(&mio__armed, memory_order_relaxed) && mio__fault_at((fault), MIO__SITE))
 
 /**
  * @brief malloc() that honours IOCP_MODEL_FAULT_ALLOCATION.
