@@ -265,11 +265,8 @@ static struct mio__port *port_alloc(void) {
   port->hdr.type = MIO__PORT;
   port->hdr.close = port_close;
   port->hdr.destroy = port_destroy;
-  pthread_mutexattr_t spins; /* a moment's spin before the lock sleeps (docs/model.md) */
-  mio__must(pthread_mutexattr_init(&spins) == 0);
-  mio__must(pthread_mutexattr_settype(&spins, PTHREAD_MUTEX_ADAPTIVE_NP) == 0);
-  pthread_mutex_init(&port->lock, &spins);
-  pthread_mutexattr_destroy(&spins);
+  /* A lock that spins a moment before it sleeps (docs/model.md). */
+  port->lock = (pthread_mutex_t)PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
   return port;
 }
 
