@@ -651,7 +651,7 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
  * finds a batch and sleeps and wakes far less.  Its call begins after the
  * yield, as if the thread had been preempted just before it: no count or
  * packet has changed.  The model's choice, for speed only (docs/model.md).
- * Returns the port locked again, or NULL (6) if it was closed meanwhile. */
+ * Returns the port locked again, or NULL (6, OS-HANDLE-2) if it was closed meanwhile. */
 static struct mio__port *yield_before_wait(struct mio__port *port, HANDLE handle) {
   pthread_mutex_unlock(&port->lock);
   sched_yield();
