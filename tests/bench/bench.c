@@ -615,12 +615,12 @@ int main(int argc, char **argv) {
         abs[r] = value[w][c][r];
         ratio[r] = valid ? value[w][c][r] / value[w][ref][r] : 0;
       }
-      double m = valid ? median(ratio, reps) : -1;
+      double m = valid ? median(ratio, reps) : -1; /* median() sorts: ratio[0] is the lowest */
       abs_median[c] = value[w][c][0] >= 0 ? median(abs, reps) : -1;
       if (valid) printf(" %7.2fx", m);
       else printf(" %8s", value[w][c][0] < 0 ? "n/a" : "-");
-      if (out) fprintf(out, "%s\"%s\": {\"ratio\": %.4f, \"median\": %.6g}", c ? ", " : "",
-                       contenders[c].name, m, abs_median[c]);
+      if (out) fprintf(out, "%s\"%s\": {\"ratio\": %.4f, \"lowest\": %.4f, \"highest\": %.4f, \"median\": %.6g}",
+                       c ? ", " : "", contenders[c].name, m, ratio[0], ratio[reps - 1], abs_median[c]);
     }
     printf("   |");
     double scale = strncmp(loads[w].unit, "bytes", 5) == 0 ? 1 : 1e9;

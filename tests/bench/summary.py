@@ -113,7 +113,9 @@ def targets(data, overhead):
         c = by_name[name]["contenders"]
         got = [c[k]["ratio"] for k in ("api", "model")]
         verdict = "met" if max(got) <= limit else "NOT met"
-        lines.append(f"{what}: api {got[0]:.2f}x, model {got[1]:.2f}x: {verdict}")
+        spread = ", ".join(f"{k} {c[k]['lowest']:.2f}-{c[k]['highest']:.2f}x" for k in ("api", "model"))
+        lines.append(f"{what}: api {got[0]:.2f}x, model {got[1]:.2f}x: {verdict} "
+                     f"(single repetitions: {spread})")
     lines.append(f"the module's own cost <= 3% of instructions: {overhead:+.1f}%: "
                  + ("met" if overhead <= 3 else "NOT met"))
     held = by_name["memory"]["contenders"]["model"]["median"]
