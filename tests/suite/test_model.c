@@ -669,8 +669,14 @@ static void *hold_then_wait(void *arg) {
   char c;
   DWORD done;
   if (atomic_load(&b->go) == GO_EXIT) return NULL;
-  if (b->file != NULL) b->read_ok = ReadFile(b->file, &c, 1, &done, NULL);
-  else if (!b->naps) while (sem_wait(b->sem) != 0) {
+  if (b->file != NULL) {
+    b->read_ok = ReadFile(b->file, &c, 1, &done, NULL);
+    atomic_store(&b->done, 1);
+    while (atomic_load(&b->go) != GO_EXIT) { /* back from its read, it runs again */
+    }
+    return NULL;
+  }
+  if (!b->naps) while (sem_wait(b->sem) != 0) {
   }
   else while (sem_trywait(b->sem) != 0) /* asleep, save a moment each millisecond */
     support_sleep_ms(1);
@@ -680,18 +686,26 @@ static void *hold_then_wait(void *arg) {
 
 struct taker {
   HANDLE port;
+  DWORD ms;   /* its wait; 0: INFINITE */
   sem_t *sem; /* posted once the packet is had, if not NULL */
+  sem_t *then; /* waited on once the packet is had, if not NULL */
   OVERLAPPED_ENTRY e;
   BOOL ok;
   atomic_int done;
 };
 
+/* A's first call, with no wait, finds nothing and counts A in, past the limit
+ * (OS-RUN-1); its second waits, and gives A's slot up first. */
 static void *take_one(void *arg) {
   struct taker *a = arg;
   ULONG n;
-  a->ok = GetQueuedCompletionStatusEx(a->port, &a->e, 1, &n, INFINITE, FALSE);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(a->port, &a->e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  a->ok = GetQueuedCompletionStatusEx(a->port, &a->e, 1, &n, a->ms ? a->ms : INFINITE, FALSE);
   atomic_store(&a->done, 1);
   if (a->sem != NULL) sem_post(a->sem);
+  if (a->then != NULL) while (sem_wait(a->then) != 0) {
+  }
   return NULL;
 }
 
@@ -708,15 +722,20 @@ static unsigned looks_released(void) {
   return stats.looks_released;
 }
 
-/* Starts B holding the one slot, A waiting, and packet 2 held back. */
+/* Starts B holding the one slot, A waiting (above `below`, if given, waiting
+ * too), and packet 2 held back; posted before A waits if `early`, else after. */
 static void hold_back(struct holder *b, struct taker *a, support_thread **tb,
-                      support_thread **ta) {
+                      support_thread **ta, int early, struct taker *below,
+                      support_thread **tbelow) {
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 1, NULL));
   *tb = support_thread_start(hold_then_wait, b);
   await_flag(&b->got);
+  if (below != NULL) *tbelow = support_thread_start(take_one, below);
+  if (below != NULL) support_await_blocked(1);
+  if (early) CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 2, NULL));
   *ta = support_thread_start(take_one, a);
-  support_await_blocked(1);
-  CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 2, NULL));
+  support_await_blocked(below != NULL ? 2 : 1);
+  if (!early) CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 2, NULL));
 }
 
 /** @verifies{OS-RUN-4} */
@@ -729,7 +748,7 @@ void test_os_run_4(void) {
   b = (struct holder){.port = port, .file = support_track(iocp_model_handle_from_fd(fds[0], 0))};
   a = (struct taker){.port = port};
   support_thread *tb, *ta;
-  hold_back(&b, &a, &tb, &ta);
+  hold_back(&b, &a, &tb, &ta, 0, NULL, NULL);
   unsigned looks = looks_released();
   atomic_store(&b.go, GO_WAIT); /* B reads the empty pipe: it waits, and its slot goes to A */
   await_flag(&a.done);
@@ -737,9 +756,20 @@ void test_os_run_4(void) {
   CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
   CU_ASSERT_EQUAL(looks_released(), looks); /* the read's wait let A go, not a look */
   CU_ASSERT_EQUAL(write(fds[1], "x", 1), 1);
-  support_thread_join(tb);
+  await_flag(&b.done);
   CU_ASSERT_TRUE(b.read_ok);
-  support_thread_join(ta);
+  support_thread_join(ta); /* A exits: its slot goes */
+  /* B, back from its read, counts again and fills the limit: packet 3 stays
+   * queued for this thread, new to the port, until B exits. */
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
+  OVERLAPPED_ENTRY e;
+  ULONG n;
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  atomic_store(&b.go, GO_EXIT);
+  support_thread_join(tb);
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(port, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(e.lpCompletionKey, 3);
   close(fds[1]);
 }
 
@@ -749,12 +779,13 @@ void test_os_run_4(void) {
  * slept through a look, and the part is inconclusive. */
 static int busy_holder_keeps_slot(void) {
   static struct holder b;
-  static struct taker a;
+  static struct taker a, a0; /* a0 waits below A: asleep, and not counted */
   HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
   b = (struct holder){.port = port};
   a = (struct taker){.port = port};
-  support_thread *tb, *ta;
-  hold_back(&b, &a, &tb, &ta);
+  a0 = (struct taker){.port = port};
+  support_thread *tb, *ta, *ta0;
+  hold_back(&b, &a, &tb, &ta, 0, &a0, &ta0);
   unsigned looks = looks_released();
   support_sleep_ms(250); /* 25 looks: B runs, so A waits */
   CU_ASSERT_EQUAL(atomic_load(&a.done), 0);
@@ -772,7 +803,11 @@ static int busy_holder_keeps_slot(void) {
   support_thread_join(tc);
   support_thread_join(tb);
   await_flag(&a.done);
-  support_thread_join(ta);
+  support_thread_join(ta); /* A exits: its slot goes to a0, which takes packet 3 */
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
+  await_flag(&a0.done);
+  support_thread_join(ta0);
+  CU_ASSERT_EQUAL(a0.e.lpCompletionKey, 3);
   if (went && b.longest_nap >= 10) {
     printf("\n  a nap of B's lasted %.1f ms, a look's interval: the first part again", b.longest_nap);
     return 0;
@@ -782,6 +817,120 @@ static int busy_holder_keeps_slot(void) {
   CU_ASSERT_EQUAL(a.e.lpCompletionKey, 2);
   CU_ASSERT_EQUAL(looks_released(), looks);
   return 1;
+}
+
+/* Two waiters and two packets held back while B sleeps: the look that lets
+ * the top waiter go hands the looking on to the waiter below, which a look
+ * lets go too, and only it wakes B. */
+static void next_waiter_looks_after_a_release(sem_t *sem) {
+  static struct holder b;
+  static struct taker below, top;
+  HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
+  b = (struct holder){.port = port, .sem = sem, .go = GO_WAIT};
+  below = (struct taker){.port = port, .sem = sem};
+  top = (struct taker){.port = port};
+  support_thread *tb, *ttop, *tbelow;
+  unsigned looks = looks_released();
+  hold_back(&b, &top, &tb, &ttop, 0, &below, &tbelow);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
+  await_flag(&top.done);
+  await_flag(&below.done);
+  CU_ASSERT_EQUAL(top.e.lpCompletionKey, 2);
+  CU_ASSERT_EQUAL(below.e.lpCompletionKey, 3);
+  CU_ASSERT_EQUAL(looks_released(), looks + 2);
+  support_thread_join(tb);
+  support_thread_join(ttop);
+  support_thread_join(tbelow);
+}
+
+/* The top waiter times out while B runs and a packet is held back: the
+ * waiter below looks in its place, and once B sleeps, a look lets it go. */
+static void next_waiter_looks_after_a_timeout(sem_t *sem) {
+  static struct holder b;
+  static struct taker below, top;
+  HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
+  b = (struct holder){.port = port, .sem = sem};
+  below = (struct taker){.port = port, .sem = sem};
+  top = (struct taker){.port = port, .ms = 300};
+  support_thread *tb, *ttop, *tbelow;
+  hold_back(&b, &top, &tb, &ttop, 0, &below, &tbelow);
+  await_flag(&top.done);
+  CU_ASSERT_FALSE(top.ok); /* B ran: its looks let nobody go */
+  support_thread_join(ttop);
+  unsigned looks = looks_released();
+  atomic_store(&b.go, GO_WAIT);
+  await_flag(&below.done);
+  CU_ASSERT_TRUE(below.ok);
+  CU_ASSERT_EQUAL(below.e.lpCompletionKey, 2);
+  CU_ASSERT_EQUAL(looks_released(), looks + 1);
+  support_thread_join(tb);
+  support_thread_join(tbelow);
+}
+
+/* The packet held back while B sleeps is an I/O completion, not a post: it
+ * too sets the top waiter looking, and a look lets A go with it. */
+static void completion_held_back(sem_t *sem) {
+  static struct holder b;
+  static struct taker a;
+  static OVERLAPPED ov;
+  static char buf[1];
+  HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
+  HANDLE reader, writer;
+  support_pipe_pair(&reader, &writer);
+  CU_ASSERT_PTR_EQUAL_FATAL(CreateIoCompletionPort(reader, port, 7, 0), port);
+  b = (struct holder){.port = port, .sem = sem, .go = GO_WAIT};
+  a = (struct taker){.port = port, .sem = sem};
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 1, NULL));
+  support_thread *tb = support_thread_start(hold_then_wait, &b);
+  await_flag(&b.got);
+  support_thread *ta = support_thread_start(take_one, &a);
+  support_await_blocked(1);
+  memset(&ov, 0, sizeof ov);
+  CU_ASSERT_FALSE(ReadFile(reader, buf, 1, NULL, &ov));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_IO_PENDING);
+  DWORD done;
+  unsigned looks = looks_released();
+  CU_ASSERT_TRUE(WriteFile(writer, "x", 1, &done, NULL)); /* the read completes: held back */
+  await_flag(&a.done);
+  CU_ASSERT_EQUAL(a.e.lpCompletionKey, 7);
+  CU_ASSERT_PTR_EQUAL(a.e.lpOverlapped, &ov);
+  CU_ASSERT_EQUAL(looks_released(), looks + 1);
+  support_thread_join(tb);
+  support_thread_join(ta);
+  CU_ASSERT_TRUE(support_close_handle(reader));
+  CU_ASSERT_TRUE(support_close_handle(writer));
+}
+
+/* Two packets held back while B runs; B's read lets the top waiter go with
+ * the first (OS-RUN-4), and it then sleeps holding the slot: the waiter below
+ * looks in its place, and a look lets it go with the second, which it needs
+ * to wake the top waiter. */
+static void next_waiter_looks_after_a_slot_is_given_up(sem_t *sem) {
+  static struct holder b;
+  static struct taker below, top;
+  int fds[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+  HANDLE port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
+  b = (struct holder){.port = port, .file = support_track(iocp_model_handle_from_fd(fds[0], 0))};
+  below = (struct taker){.port = port, .sem = sem};
+  top = (struct taker){.port = port, .then = sem};
+  support_thread *tb, *ttop, *tbelow;
+  hold_back(&b, &top, &tb, &ttop, 0, &below, &tbelow);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(port, 0, 3, NULL));
+  unsigned looks = looks_released();
+  atomic_store(&b.go, GO_WAIT); /* B reads the empty pipe */
+  await_flag(&below.done);
+  await_flag(&top.done);
+  CU_ASSERT_EQUAL(top.e.lpCompletionKey, 2);
+  CU_ASSERT_EQUAL(below.e.lpCompletionKey, 3);
+  CU_ASSERT_EQUAL(looks_released(), looks + 1); /* the read let the top go, a look the other */
+  CU_ASSERT_EQUAL(write(fds[1], "x", 1), 1);
+  await_flag(&b.done);
+  atomic_store(&b.go, GO_EXIT);
+  support_thread_join(tb);
+  support_thread_join(ttop);
+  support_thread_join(tbelow);
+  close(fds[1]);
 }
 
 /** @verifies{OS-RUN-5} */
@@ -802,7 +951,7 @@ void test_os_run_5(void) {
     port = support_track(CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1));
     b2 = (struct holder){.port = port, .sem = &sem, .naps = naps, .go = GO_WAIT};
     a2 = (struct taker){.port = port, .sem = &sem};
-    hold_back(&b2, &a2, &tb, &ta);
+    hold_back(&b2, &a2, &tb, &ta, naps, NULL, NULL); /* the napping B's packet 2 is there before A waits */
     double start = support_now_ms();
     await_flag(&a2.done);
     double ms = support_now_ms() - start;
@@ -815,6 +964,10 @@ void test_os_run_5(void) {
     support_thread_join(tb);
     support_thread_join(ta);
   }
+  completion_held_back(&sem);
+  next_waiter_looks_after_a_release(&sem);
+  next_waiter_looks_after_a_timeout(&sem);
+  next_waiter_looks_after_a_slot_is_given_up(&sem);
   sem_destroy(&sem);
 }
 

@@ -326,7 +326,8 @@ static void close_and_reopen(void *arg) {
 }
 
 /* Armed at a call's first lookup: the next lookup, the one after a getter's
- * yield (docs/model.md), closes and reopens. */
+ * yield (docs/model.md) or after it let go of its previous port, closes and
+ * reopens. */
 static void close_after_yield(void *arg) {
   CU_ASSERT_TRUE(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_and_reopen, arg));
 }
@@ -421,6 +422,24 @@ void test_os_handle_2(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(y.fresh);
   support_track(y.fresh);
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.fresh, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
+  /* The same at a getter's second lookup, the one after it let go of the port
+   * it called before (OS-RUN-2): it fails with 6, and holds on to neither. */
+  static struct reopen z;
+  HANDLE before = new_port();
+  z = (struct reopen){.old = new_port()};
+  support_untrack(z.old);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(before, &e, 1, &n, 0, FALSE)); /* this thread's */
+  CU_ASSERT_FATAL(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_after_yield, &z));
+  SetLastError(0);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(z.old, &e, 1, &n, 0, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(z.fresh);
+  support_track(z.fresh);
+  CU_ASSERT_TRUE(PostQueuedCompletionStatus(before, 0, 9, NULL));
+  CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(before, &e, 1, &n, 0, FALSE)); /* joins it anew */
+  CU_ASSERT_EQUAL(e.lpCompletionKey, 9);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(z.fresh, &e, 1, &n, 0, FALSE)); /* leaves it */
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
   /* With every slot in use, the slot just past the last one, whose part of
    * the table does not exist yet. */
