@@ -332,6 +332,19 @@ static void close_after_yield(void *arg) {
   CU_ASSERT_TRUE(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_and_reopen, arg));
 }
 
+/* Arms close_after_yield for r->old and calls get on it with `ms`: the call
+ * fails with 6, and r->fresh, made meanwhile, is tracked. */
+static void get_closed_at_second_lookup(struct reopen *r, DWORD ms) {
+  OVERLAPPED_ENTRY e;
+  ULONG n;
+  CU_ASSERT_FATAL(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_after_yield, r));
+  SetLastError(0);
+  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(r->old, &e, 1, &n, ms, FALSE));
+  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r->fresh);
+  support_track(r->fresh);
+}
+
 struct post_try {
   HANDLE port;
   atomic_int done;
@@ -415,12 +428,7 @@ void test_os_handle_2(void) {
   support_untrack(y.old);
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.old, &e, 1, &n, 0, FALSE)); /* now this
       thread's port: the blocking call below looks it up once, and again after the yield */
-  CU_ASSERT_FATAL(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_after_yield, &y));
-  SetLastError(0);
-  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.old, &e, 1, &n, 2000, FALSE));
-  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(y.fresh);
-  support_track(y.fresh);
+  get_closed_at_second_lookup(&y, 2000);
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(y.fresh, &e, 1, &n, 0, FALSE));
   CU_ASSERT_EQUAL(GetLastError(), WAIT_TIMEOUT);
   /* The same at a getter's second lookup, the one after it let go of the port
@@ -430,12 +438,7 @@ void test_os_handle_2(void) {
   z = (struct reopen){.old = new_port()};
   support_untrack(z.old);
   CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(before, &e, 1, &n, 0, FALSE)); /* this thread's */
-  CU_ASSERT_FATAL(support_on_window(SUPPORT_WINDOW_PORT_LOOKUP, close_after_yield, &z));
-  SetLastError(0);
-  CU_ASSERT_FALSE(GetQueuedCompletionStatusEx(z.old, &e, 1, &n, 0, FALSE));
-  CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(z.fresh);
-  support_track(z.fresh);
+  get_closed_at_second_lookup(&z, 0);
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(before, 0, 9, NULL));
   CU_ASSERT_TRUE(GetQueuedCompletionStatusEx(before, &e, 1, &n, 0, FALSE)); /* joins it anew */
   CU_ASSERT_EQUAL(e.lpCompletionKey, 9);
