@@ -730,8 +730,10 @@ static void hold_back(struct holder *b, struct taker *a, support_thread **tb,
   CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 1, NULL));
   *tb = support_thread_start(hold_then_wait, b);
   await_flag(&b->got);
-  if (below != NULL) *tbelow = support_thread_start(take_one, below);
-  if (below != NULL) support_await_blocked(1);
+  if (below != NULL) {
+    *tbelow = support_thread_start(take_one, below);
+    support_await_blocked(1);
+  }
   if (early) CU_ASSERT_TRUE(PostQueuedCompletionStatus(b->port, 0, 2, NULL));
   *ta = support_thread_start(take_one, a);
   support_await_blocked(below != NULL ? 2 : 1);
