@@ -99,8 +99,9 @@ void mio__window_arm(iocp_model_window window, void (*fn)(void *), void *arg) {
   if (fn != NULL) atomic_store_explicit(&mio__armed, 1, memory_order_relaxed);
 }
 
-/* The calls that reach a window hold no lock of the model there, so the
- * armed code can make any call the other thread of the race would make. */
+/* The calls that reach a window hold no lock of the model there, but at the
+ * two win32_model.h names, so the armed code can make any call the other
+ * thread of the race would make. */
 void mio__window_at(iocp_model_window window) {
   pthread_mutex_lock(&window_lock);
   void (*fn)(void *) = armed_window[window].fn;

@@ -69,6 +69,7 @@ void mio__grace_leave(unsigned token) {
 /* Flips the epoch and waits until no reader counted under the old parity (OS-HANDLE-4). */
 static void wait_for_readers(void) {
   unsigned old = atomic_fetch_add(&epoch, 1) & 1u;
+  mio__window(IOCP_MODEL_WINDOW_FLIPPED);
   for (unsigned i = 0; i < SLOTS; i++)
     while (atomic_load(&slots[i].count[old]) != 0) sched_yield();
 }

@@ -218,6 +218,7 @@ static struct mio__port *last_find(HANDLE handle) {
   unsigned stretch = mio__grace_enter();
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
   if (port != NULL) {
+    mio__window(IOCP_MODEL_WINDOW_PEEKED);
     pthread_mutex_lock(&port->lock);
     int open = port->handle == handle; /* NULL once closed meanwhile */
     if (open) mio__object_retain(&port->hdr); /* safe: the handle's own reference holds */

@@ -208,6 +208,13 @@ typedef enum {
   /** A post or a dequeue read the epoch of the grace period that keeps closed
    *  ports' memory, and has not yet counted itself under it. */
   IOCP_MODEL_WINDOW_GRACE,
+  /** A post or a dequeue found its port in the handle table without a lock,
+   *  counted in the grace period that keeps the port's memory, and has not yet
+   *  locked the port or taken a reference to it. */
+  IOCP_MODEL_WINDOW_PEEKED,
+  /** A close that frees a batch of closed ports flipped the grace period's
+   *  epoch, and has not yet waited for the readers counted before the flip. */
+  IOCP_MODEL_WINDOW_FLIPPED,
   IOCP_MODEL_WINDOWS /**< How many windows there are. */
 } iocp_model_window;
 
@@ -218,7 +225,9 @@ typedef enum {
  * A race that another thread wins only by chance (a close between a lookup
  * and a lock) happens on demand: @p fn is the other thread's call.  It runs
  * with no lock of the model held, except at IOCP_MODEL_WINDOW_RESERVED, where
- * the file's lock is held (a port may be closed there, the file may not).
+ * the file's lock is held (a port may be closed there, the file may not), and
+ * at IOCP_MODEL_WINDOW_FLIPPED, where the grace period's lock is held (no port
+ * may be closed there).
  * A second arming before the first ran replaces it; a NULL @p fn disarms.
  * @param window Where to run it.
  * @param fn The code to run.

@@ -21,6 +21,7 @@
 
 #include "model/fault.h"
 #include "model/port.h"
+#include "model/sched.h"
 #include "support.h"
 
 /** @verifies{OS-FILE-1} */
@@ -935,6 +936,65 @@ static void next_waiter_looks_after_a_slot_is_given_up(sem_t *sem) {
   close(fds[1]);
 }
 
+/* A thread that gives its ID, then sleeps until `sem` is posted. */
+struct sleeper {
+  sem_t *sem;
+  _Atomic pid_t tid;
+};
+
+static void *give_id_then_sleep(void *arg) {
+  struct sleeper *s = arg;
+  atomic_store(&s->tid, mio__thread_id());
+  if (s->sem != NULL) while (sem_wait(s->sem) != 0) continue;
+  return NULL;
+}
+
+/* The descriptor open() would give next. */
+static int lowest_free_descriptor(void) {
+  int fd = dup(0);
+  close(fd);
+  return fd;
+}
+
+/* What a look reads of a thread (sched.h): a sleeping thread sleeps, this
+ * running one does not, and both have run; a thread that is gone, or a
+ * process with no descriptor free to read with, reads as not asleep, having
+ * run 0 ns, so that the look leaves the slot alone and looks again later.
+ * Reading leaves no descriptor open.  The four reads are made from one call
+ * site, so each finds the last one's text where its own would be. */
+static void thread_states_read(void) {
+  sem_t sem;
+  CU_ASSERT_EQUAL_FATAL(sem_init(&sem, 0, 0), 0);
+  struct sleeper asleep = {.sem = &sem}, gone = {.sem = NULL};
+  support_thread *ta = support_thread_start(give_id_then_sleep, &asleep);
+  support_thread_join(support_thread_start(give_id_then_sleep, &gone));
+  while (atomic_load(&asleep.tid) == 0) sched_yield();
+  unsigned long long ran = 0;
+  for (int tries = 0; !mio__thread_sleeps(asleep.tid, &ran) && tries < 5000; tries++) support_sleep_ms(1);
+  int fds = lowest_free_descriptor();
+  const pid_t tid[4] = {asleep.tid, asleep.tid, mio__thread_id(), gone.tid};
+  int sleeps[4];
+  unsigned long long time[4];
+  for (int i = 0; i < 4; i++) {
+    struct rlimit old, low;
+    CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)fds; /* i == 1: no descriptor free */
+    if (i == 1) CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+    sleeps[i] = mio__thread_sleeps(tid[i], &time[i]);
+    if (i == 1) CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &old), 0);
+  }
+  CU_ASSERT_EQUAL(lowest_free_descriptor(), fds);
+  int timed = access("/proc/self/schedstat", R_OK) == 0; /* schedstat: CONFIG_SCHED_INFO */
+  CU_ASSERT(sleeps[0] == 1 && (time[0] > 0 || !timed));
+  CU_ASSERT(sleeps[1] == 0 && time[1] == 0);
+  CU_ASSERT(sleeps[2] == 0 && (time[2] > 0 || !timed));
+  CU_ASSERT(sleeps[3] == 0 && time[3] == 0);
+  sem_post(&sem);
+  support_thread_join(ta);
+  sem_destroy(&sem);
+}
+
 /** @verifies{OS-RUN-5} */
 void test_os_run_5(void) {
   static struct holder b2;
@@ -971,6 +1031,7 @@ void test_os_run_5(void) {
   next_waiter_looks_after_a_timeout(&sem);
   next_waiter_looks_after_a_slot_is_given_up(&sem);
   sem_destroy(&sem);
+  thread_states_read();
 }
 
 /** The tests of this file: suite "model". */

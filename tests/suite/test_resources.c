@@ -10,12 +10,15 @@
  * nothing leaked.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -532,6 +535,147 @@ static void post_across_a_flip(void) {
   CU_ASSERT_TRUE(CloseHandle(port));
 }
 
+/* Makes a port and closes it, which retires it: 1 if that freed a batch. */
+static int retire_one(void) {
+  unsigned held = stats().ports_held;
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(port);
+  CU_ASSERT_TRUE(CloseHandle(port));
+  return stats().ports_held <= held;
+}
+
+/* Waits for `s` at most `ms` milliseconds: 1 if it was posted meanwhile. */
+static int posted_within(sem_t *s, unsigned ms) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_nsec += (long)ms * 1000000;
+  until.tv_sec += until.tv_nsec / 1000000000;
+  until.tv_nsec %= 1000000000;
+  int rc;
+  while ((rc = sem_timedwait(s, &until)) != 0 && errno == EINTR) continue;
+  return rc == 0;
+}
+
+/* A reader, a thread of its own, posts to `port`, which is closed while the
+ * reader holds it found without a lock; a batch is then freed. */
+struct reader {
+  HANDLE port;
+  sem_t inside, freed;       /* the port is closed; the batch holding it is freed */
+  BOOL closed;               /* CloseHandle's result, inside */
+  DWORD error;               /* what the reader's post gave: 6 */
+  int freed_while_inside;    /* the batch did not wait for the reader */
+  int went_on;               /* the reader went on to lock the closed port again */
+  int late;                  /* and a later reader comes in after the flip */
+  HANDLE late_port;          /* the later reader's port, open */
+  sem_t late_in, late_go;    /* it is inside; it may leave */
+  pthread_t late_thread;
+  int late_started;
+  int held_by_late;          /* the batch waited for the later reader */
+};
+
+/* At IOCP_MODEL_WINDOW_PEEKED, in the reader: its port is closed, and the
+ * batch must not be freed while the reader is still inside (25 ms here). */
+static void close_while_inside(void *arg) {
+  struct reader *r = arg;
+  r->closed = CloseHandle(r->port);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_PORT_LOOKUP, set_flag, &r->went_on);
+  sem_post(&r->inside);
+  r->freed_while_inside = posted_within(&r->freed, 25);
+}
+
+static void *reader_posts(void *arg) {
+  struct reader *r = arg;
+  r->error = PostQueuedCompletionStatus(r->port, 0, 0, NULL) ? 0 : GetLastError();
+  if (r->late && !posted_within(&r->freed, 5000)) {
+    r->held_by_late = 1;
+    sem_post(&r->late_go);
+  }
+  return NULL;
+}
+
+/* At IOCP_MODEL_WINDOW_PEEKED, in the later reader: it stays inside until let go. */
+static void stay_inside(void *arg) {
+  struct reader *r = arg;
+  sem_post(&r->late_in);
+  while (sem_wait(&r->late_go) != 0) continue;
+}
+
+static void *late_reader_posts(void *arg) {
+  struct reader *r = arg;
+  return PostQueuedCompletionStatus(r->late_port, 0, 0, NULL) ? NULL : arg;
+}
+
+/* At IOCP_MODEL_WINDOW_FLIPPED, in the thread freeing the batch: a reader
+ * comes in after the flip, and stays inside. */
+static void let_a_late_reader_in(void *arg) {
+  struct reader *r = arg;
+  iocp_model_on_window(IOCP_MODEL_WINDOW_PEEKED, stay_inside, r);
+  if (pthread_create(&r->late_thread, NULL, late_reader_posts, r) != 0) abort();
+  r->late_started = 1;
+  while (sem_wait(&r->late_in) != 0) continue;
+}
+
+/* One round of readers_hold_their_batch(): `before` ports retired first, then
+ * the reader's port, then one more, the batch's 64th or 65th piece. */
+static void reader_holds_the_batch(int before, int late) {
+  struct reader r = {.late = late};
+  sem_init(&r.inside, 0, 0);
+  sem_init(&r.freed, 0, 0);
+  sem_init(&r.late_in, 0, 0);
+  sem_init(&r.late_go, 0, 0);
+  int early = 0;
+  for (int i = 0; i < before; i++) early += retire_one();
+  r.port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r.port);
+  if (late) {
+    r.late_port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.late_port);
+    iocp_model_on_window(IOCP_MODEL_WINDOW_FLIPPED, let_a_late_reader_in, &r);
+  }
+  unsigned held = stats().ports_held;
+  iocp_model_on_window(IOCP_MODEL_WINDOW_PEEKED, close_while_inside, &r);
+  pthread_t t;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, reader_posts, &r), 0);
+  while (sem_wait(&r.inside) != 0) continue;
+  CU_ASSERT_TRUE(retire_one()); /* frees the batch, once the reader has left */
+  sem_post(&r.freed);
+  CU_ASSERT_EQUAL(pthread_join(t, NULL), 0);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_PORT_LOOKUP, NULL, NULL);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_FLIPPED, NULL, NULL);
+  CU_ASSERT_EQUAL(early, 0); /* no batch before its 64th piece */
+  CU_ASSERT_TRUE(r.closed);
+  CU_ASSERT_FALSE(r.freed_while_inside);
+  CU_ASSERT_FALSE(r.went_on); /* it gave up at the closed port: 6, and no reference kept */
+  CU_ASSERT_EQUAL(r.error, ERROR_INVALID_HANDLE);
+  CU_ASSERT_EQUAL((long long)held - stats().ports_held, before + 1); /* one made, before + 2 freed */
+  if (late) {
+    CU_ASSERT_FALSE(r.held_by_late);
+    CU_ASSERT_TRUE(r.late_started);
+    if (!r.held_by_late) sem_post(&r.late_go);
+    void *failed = NULL;
+    if (r.late_started) CU_ASSERT_EQUAL(pthread_join(r.late_thread, &failed), 0);
+    CU_ASSERT_PTR_NULL(failed);
+    CU_ASSERT_TRUE(CloseHandle(r.late_port));
+  }
+  sem_destroy(&r.inside);
+  sem_destroy(&r.freed);
+  sem_destroy(&r.late_in);
+  sem_destroy(&r.late_go);
+}
+
+/* A batch of closed ports is freed on its 64th piece, not before, and only
+ * once every reader that may have found one of them without a lock has left:
+ * whichever parity the epoch has (the rounds alternate it) and whichever of
+ * the 64 counters the reader's thread was given (a new thread each round).
+ * A reader that came in after the flip does not hold the batch. */
+static void readers_hold_their_batch(void) {
+  int n = 1;
+  while (!retire_one() && n <= 64) n++; /* a batch freed: none pending */
+  CU_ASSERT_FATAL(n <= 64);
+  enum { ROUNDS = 66 };
+  for (int round = 0; round < ROUNDS; round++) reader_holds_the_batch(62 + round % 2, round == ROUNDS - 1);
+}
+
 /* Names the open port h[0], then h[1], a closed one: NULL if both calls did what they should. */
 static void *name_open_then_closed(void *arg) {
   HANDLE *h = arg;
@@ -566,6 +710,7 @@ void test_os_handle_4(void) {
   int fds = descriptors_open(), threads = threads_running();
   ports_at_once();
   post_across_a_flip();
+  readers_hold_their_batch();
   last_port_given_back_once();
   enum { ROUNDS = CHURN_PORTS / CHURN_PORTS_AT_ONCE };
   CU_ASSERT_PTR_NULL(churn_ports((void *)(uintptr_t)1));
