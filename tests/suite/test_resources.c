@@ -548,7 +548,8 @@ static int retire_one(void) {
 static int posted_within(sem_t *s, unsigned ms) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += (long)ms * 1000000;
+  until.tv_sec += ms / 1000;
+  until.tv_nsec += (long)(ms % 1000) * 1000000;
   until.tv_sec += until.tv_nsec / 1000000000;
   until.tv_nsec %= 1000000000;
   int rc;
@@ -586,7 +587,7 @@ static void close_while_inside(void *arg) {
 static void *reader_posts(void *arg) {
   struct reader *r = arg;
   r->error = PostQueuedCompletionStatus(r->port, 0, 0, NULL) ? 0 : GetLastError();
-  if (r->late && !posted_within(&r->freed, 5000)) {
+  if (r->late && !posted_within(&r->freed, 10000)) {
     r->held_by_late = 1;
     sem_post(&r->late_go);
   }
