@@ -30,7 +30,6 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "fault.h"
 #include "grace.h"
@@ -124,7 +123,6 @@ static int grow(void) {
   uint32_t n = FIRST_CHUNK << k;
   struct chunk *c = mio__malloc(sizeof *c + n * sizeof c->slot[0]);
   if (c == NULL) return 0;
-  memset(c->slot, 0, n * sizeof c->slot[0]);
   for (uint32_t i = 0; i < n; i++) atomic_init(&c->slot[i].tag, table.floor[k] << 2); /* free */
   c->retired.free = chunk_free;
   c->bytes = sizeof *c + n * sizeof c->slot[0];

@@ -464,6 +464,20 @@ static void *churn_ports(void *rounds) {
   return (void *)failed;
 }
 
+/* churn_ports() on a thread of its own, which says when it is done. */
+struct churn {
+  uintptr_t rounds;
+  sem_t done;
+  void *failed;
+};
+
+static void *churn_then_say(void *arg) {
+  struct churn *c = arg;
+  c->failed = churn_ports((void *)c->rounds);
+  sem_post(&c->done);
+  return NULL;
+}
+
 /* Heap in use: glibc's figures, for the arena and for mapped chunks. */
 static size_t heap_in_use(void) {
   struct mallinfo2 m = mallinfo2();
@@ -677,6 +691,51 @@ static void readers_hold_their_batch(void) {
   for (int round = 0; round < ROUNDS; round++) reader_holds_the_batch(62 + round % 2, round == ROUNDS - 1);
 }
 
+/* The handle table's second chunk, emptied and made again.  Its first slot
+ * is used three times and the others not at all: the chunk made again starts
+ * that slot at the generation after its third (each generation is 1 << 26 in
+ * a handle), so none of its three handles names the new port (OS-HANDLE-2).
+ * The chunk is given back at the close that leaves the first chunk half full,
+ * not before and not after. */
+static void chunk_made_again(void) {
+  CU_ASSERT_EQUAL_FATAL(stats().table_slots, 64); /* only the first chunk, at this point */
+  enum { SOME = 200, GEN = 26 };
+  HANDLE fill[SOME], stale[3];
+  int n = 0;
+  while (stats().table_slots == 64) { /* the port that grows the table has the new chunk's first slot */
+    CU_ASSERT_FATAL(n < SOME);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fill[n++] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0));
+  }
+  stale[0] = fill[--n];
+  for (int use = 0; use < 3; use++) {
+    CU_ASSERT_TRUE(CloseHandle(stale[use]));
+    if (use < 2) {
+      stale[use + 1] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0); /* the same slot */
+      CU_ASSERT_PTR_EQUAL(stale[use + 1], (HANDLE)((uintptr_t)stale[use] + ((uintptr_t)1 << GEN)));
+    }
+  }
+  int shrunk_early = 0, shrunk_late = 0; /* every open handle is in the first chunk now */
+  while (n > 0) {
+    CU_ASSERT_TRUE(CloseHandle(fill[--n]));
+    iocp_model_stats_t now = stats();
+    shrunk_early += now.table_slots == 64 && now.handles_open > 32;
+    shrunk_late += now.table_slots != 64 && now.handles_open <= 32;
+  }
+  CU_ASSERT_EQUAL(shrunk_early, 0);
+  CU_ASSERT_EQUAL(shrunk_late, 0);
+  HANDLE again = NULL;
+  while (stats().table_slots == 64) {
+    CU_ASSERT_FATAL(n < SOME);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(again = fill[n++] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0));
+  }
+  CU_ASSERT_PTR_EQUAL(again, (HANDLE)((uintptr_t)stale[2] + ((uintptr_t)1 << GEN)));
+  for (int i = 0; i < 3; i++) {
+    CU_ASSERT_FALSE(PostQueuedCompletionStatus(stale[i], 0, 0, NULL));
+    CU_ASSERT_EQUAL(GetLastError(), ERROR_INVALID_HANDLE);
+  }
+  while (n > 0) CU_ASSERT_TRUE(CloseHandle(fill[--n]));
+}
+
 /* Names the open port h[0], then h[1], a closed one: NULL if both calls did what they should. */
 static void *name_open_then_closed(void *arg) {
   HANDLE *h = arg;
@@ -712,18 +771,24 @@ void test_os_handle_4(void) {
   ports_at_once();
   post_across_a_flip();
   readers_hold_their_batch();
+  chunk_made_again();
   last_port_given_back_once();
   enum { ROUNDS = CHURN_PORTS / CHURN_PORTS_AT_ONCE };
   CU_ASSERT_PTR_NULL(churn_ports((void *)(uintptr_t)1));
   unsigned slots = stats().table_slots;
   CU_ASSERT_PTR_NULL(churn_ports((void *)(uintptr_t)(ROUNDS - 2)));
-  /* The last round from another thread: a close that left the handle
-   * table locked would stop it for ever. */
+  /* The last round from another thread, after this one made a port: a make
+   * or a close that left the handle table locked would stop it for ever. */
+  HANDLE made = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  static struct churn last = {.rounds = 1};
+  CU_ASSERT_EQUAL_FATAL(sem_init(&last.done, 0, 0), 0);
   pthread_t other;
-  void *failed = &other;
-  CU_ASSERT_EQUAL_FATAL(pthread_create(&other, NULL, churn_ports, (void *)(uintptr_t)1), 0);
-  CU_ASSERT_EQUAL(pthread_join(other, &failed), 0);
-  CU_ASSERT_PTR_NULL(failed);
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&other, NULL, churn_then_say, &last), 0);
+  CU_ASSERT_TRUE(posted_within(&last.done, 10000));
+  CU_ASSERT_TRUE(CloseHandle(made)); /* a table left locked by this thread is let go here */
+  CU_ASSERT_EQUAL(pthread_join(other, NULL), 0);
+  CU_ASSERT_PTR_NULL(last.failed);
+  sem_destroy(&last.done);
   mio_completion_port port = support_port(0);
   for (int i = 0; i < CHURN_FILES / 2; i++) churn_pair(&port);
   CU_ASSERT_EQUAL(support_close(&port), 0);
