@@ -630,6 +630,13 @@ static void let_a_late_reader_in(void *arg) {
   while (sem_wait(&r->late_in) != 0) continue;
 }
 
+static void reader_end(struct reader *r) {
+  sem_destroy(&r->inside);
+  sem_destroy(&r->freed);
+  sem_destroy(&r->late_in);
+  sem_destroy(&r->late_go);
+}
+
 /* One round of readers_hold_their_batch(): `before` ports retired first, then
  * the reader's port, then one more, the batch's 64th or 65th piece; 0 if the
  * reader never reached the window, so no round can run. */
@@ -659,10 +666,7 @@ static int reader_holds_the_batch(int before, int late) {
     CU_ASSERT_EQUAL(pthread_join(t, NULL), 0);
     CU_ASSERT_TRUE(CloseHandle(r.port));
     if (late) CU_ASSERT_TRUE(CloseHandle(r.late_port));
-    sem_destroy(&r.inside);
-    sem_destroy(&r.freed);
-    sem_destroy(&r.late_in);
-    sem_destroy(&r.late_go);
+    reader_end(&r);
     return 0;
   }
   CU_ASSERT_TRUE(retire_one()); /* frees the batch, once the reader has left */
@@ -685,10 +689,7 @@ static int reader_holds_the_batch(int before, int late) {
     CU_ASSERT_PTR_NULL(failed);
     CU_ASSERT_TRUE(CloseHandle(r.late_port));
   }
-  sem_destroy(&r.inside);
-  sem_destroy(&r.freed);
-  sem_destroy(&r.late_in);
-  sem_destroy(&r.late_go);
+  reader_end(&r);
   return 1;
 }
 
