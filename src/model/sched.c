@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "sched.h"
 
 pid_t mio__thread_id(void) { return (pid_t)syscall(SYS_gettid); }
@@ -27,6 +28,7 @@ static int task_read(pid_t tid, const char *file, char *buf, size_t size) {
   snprintf(path, sizeof path, "/proc/self/task/%ld/%s", (long)tid, file);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
+  mio__window(IOCP_MODEL_WINDOW_TASK_OPENED); /* the thread may exit here */
   ssize_t n = read(fd, buf, size - 1);
   close(fd);
   if (n <= 0) return 0;

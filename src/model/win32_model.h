@@ -215,6 +215,9 @@ typedef enum {
   /** A close that frees a batch of closed ports flipped the grace period's
    *  epoch, and has not yet waited for the readers counted before the flip. */
   IOCP_MODEL_WINDOW_FLIPPED,
+  /** A look at a counted thread (OS-RUN-5) opened one of the thread's files in
+   *  /proc and has not yet read it. */
+  IOCP_MODEL_WINDOW_TASK_OPENED,
   IOCP_MODEL_WINDOWS /**< How many windows there are. */
 } iocp_model_window;
 

@@ -940,6 +940,7 @@ static void next_waiter_looks_after_a_slot_is_given_up(sem_t *sem) {
 struct sleeper {
   sem_t *sem;
   _Atomic pid_t tid;
+  support_thread *thread;
 };
 
 static void *give_id_then_sleep(void *arg) {
@@ -947,6 +948,19 @@ static void *give_id_then_sleep(void *arg) {
   atomic_store(&s->tid, mio__thread_id());
   if (s->sem != NULL) while (sem_wait(s->sem) != 0) continue;
   return NULL;
+}
+
+/* At IOCP_MODEL_WINDOW_TASK_OPENED, the third time it is reached from now:
+ * the sleeper exits, and is gone. */
+static void let_go_at_third(void *arg) {
+  static int reached;
+  if (++reached % 3 != 0) {
+    iocp_model_on_window(IOCP_MODEL_WINDOW_TASK_OPENED, let_go_at_third, arg);
+    return;
+  }
+  struct sleeper *s = arg;
+  sem_post(s->sem);
+  support_thread_join(s->thread);
 }
 
 /* The descriptor open() would give next. */
@@ -957,42 +971,61 @@ static int lowest_free_descriptor(void) {
 }
 
 /* What a look reads of a thread (sched.h): a sleeping thread sleeps, this
- * running one does not, and both have run; a thread that is gone, or a
- * process with no descriptor free to read with, reads as not asleep, having
- * run 0 ns, so that the look leaves the slot alone and looks again later.
- * Reading leaves no descriptor open.  The four reads are made from one call
- * site, so each finds the last one's text where its own would be. */
+ * running one does not, and both have run, also when the file opened to read
+ * it is descriptor 0; a thread that is gone, or exits between the open and
+ * the read, or a process with no descriptor free to read with, reads as not
+ * asleep, having run 0 ns, so that the look leaves the slot alone and looks
+ * again later.  Reading leaves no descriptor open.  The reads are made from
+ * one call site, so each finds the last one's text where its own would be. */
 static void thread_states_read(void) {
-  sem_t sem;
+  sem_t sem, sem_leaving;
   CU_ASSERT_EQUAL_FATAL(sem_init(&sem, 0, 0), 0);
-  struct sleeper asleep = {.sem = &sem}, gone = {.sem = NULL};
+  CU_ASSERT_EQUAL_FATAL(sem_init(&sem_leaving, 0, 0), 0);
+  struct sleeper asleep = {.sem = &sem}, gone = {.sem = NULL}, leaving = {.sem = &sem_leaving};
   support_thread *ta = support_thread_start(give_id_then_sleep, &asleep);
+  leaving.thread = support_thread_start(give_id_then_sleep, &leaving);
   support_thread_join(support_thread_start(give_id_then_sleep, &gone));
-  while (atomic_load(&asleep.tid) == 0) sched_yield();
+  while (atomic_load(&asleep.tid) == 0 || atomic_load(&leaving.tid) == 0) sched_yield();
   unsigned long long ran = 0;
   for (int tries = 0; !mio__thread_sleeps(asleep.tid, &ran) && tries < 5000; tries++) support_sleep_ms(1);
   int fds = lowest_free_descriptor();
-  const pid_t tid[4] = {asleep.tid, asleep.tid, mio__thread_id(), gone.tid};
-  int sleeps[4];
-  unsigned long long time[4];
-  for (int i = 0; i < 4; i++) {
-    struct rlimit old, low;
-    CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
-    low = old;
-    low.rlim_cur = (rlim_t)fds; /* i == 1: no descriptor free */
-    if (i == 1) CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+  enum { CASES = 6 };
+  const pid_t tid[CASES] = {asleep.tid, leaving.tid, asleep.tid, mio__thread_id(), gone.tid, asleep.tid};
+  int sleeps[CASES], saved = -1;
+  unsigned long long time[CASES];
+  struct rlimit old, low;
+  CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
+  low = old;
+  low.rlim_cur = (rlim_t)fds;
+  /* 1: the thread exits at the first open of its read, just after case 0's
+   * two, with no call between that could overwrite case 0's text. */
+  iocp_model_on_window(IOCP_MODEL_WINDOW_TASK_OPENED, let_go_at_third, &leaving);
+  for (int i = 0; i < CASES; i++) {
+    if (i == 2) CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0); /* no descriptor free */
+    if (i == 5) { /* descriptor 0 free: the open gets it */
+      saved = dup(0);
+      close(0);
+    }
     sleeps[i] = mio__thread_sleeps(tid[i], &time[i]);
-    if (i == 1) CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &old), 0);
+    if (i == 2) CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &old), 0);
+    if (i == 5) {
+      CU_ASSERT_EQUAL(dup2(saved, 0), 0);
+      close(saved);
+    }
   }
+  iocp_model_on_window(IOCP_MODEL_WINDOW_TASK_OPENED, NULL, NULL);
   CU_ASSERT_EQUAL(lowest_free_descriptor(), fds);
   int timed = access("/proc/self/schedstat", R_OK) == 0; /* schedstat: CONFIG_SCHED_INFO */
   CU_ASSERT(sleeps[0] == 1 && (time[0] > 0 || !timed));
   CU_ASSERT(sleeps[1] == 0 && time[1] == 0);
-  CU_ASSERT(sleeps[2] == 0 && (time[2] > 0 || !timed));
-  CU_ASSERT(sleeps[3] == 0 && time[3] == 0);
+  CU_ASSERT(sleeps[2] == 0 && time[2] == 0);
+  CU_ASSERT(sleeps[3] == 0 && (time[3] > 0 || !timed));
+  CU_ASSERT(sleeps[4] == 0 && time[4] == 0);
+  CU_ASSERT(sleeps[5] == 1 && (time[5] > 0 || !timed));
   sem_post(&sem);
   support_thread_join(ta);
   sem_destroy(&sem);
+  sem_destroy(&sem_leaving);
 }
 
 /** @verifies{OS-RUN-5} */
