@@ -950,6 +950,18 @@ static void *give_id_then_sleep(void *arg) {
   return NULL;
 }
 
+/* Waits until Linux has let go of a joined thread: its /proc entry outlives
+ * the join by a moment (the join returns at the thread's exit, before the
+ * kernel releases it). */
+static void await_gone(pid_t tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%ld", (long)tid);
+  for (int ms = 0; access(path, F_OK) == 0; ms++) {
+    CU_ASSERT_FATAL(ms < 10000);
+    support_sleep_ms(1);
+  }
+}
+
 /* At IOCP_MODEL_WINDOW_TASK_OPENED, the third time it is reached from now:
  * the sleeper exits, and is gone. */
 static void let_go_at_third(void *arg) {
@@ -961,6 +973,7 @@ static void let_go_at_third(void *arg) {
   struct sleeper *s = arg;
   sem_post(s->sem);
   support_thread_join(s->thread);
+  await_gone(s->tid);
 }
 
 /* The descriptor open() would give next. */
@@ -986,6 +999,7 @@ static void thread_states_read(void) {
   leaving.thread = support_thread_start(give_id_then_sleep, &leaving);
   support_thread_join(support_thread_start(give_id_then_sleep, &gone));
   while (atomic_load(&asleep.tid) == 0 || atomic_load(&leaving.tid) == 0) sched_yield();
+  await_gone(gone.tid);
   unsigned long long ran = 0;
   for (int tries = 0; !mio__thread_sleeps(asleep.tid, &ran) && tries < 5000; tries++) support_sleep_ms(1);
   int fds = lowest_free_descriptor();
