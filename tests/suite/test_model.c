@@ -24,6 +24,13 @@
 #include "model/sched.h"
 #include "support.h"
 
+/* The descriptor open() would give next. */
+static int lowest_free_descriptor(void) {
+  int fd = dup(0);
+  close(fd);
+  return fd;
+}
+
 /** @verifies{OS-FILE-1} */
 void test_os_file_1(void) {
   int fds[2];
@@ -174,9 +181,8 @@ void test_os_file_3(void) {
   for (int spare = 0; spare < 2; spare++) {
     struct rlimit old, low;
     CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
-    int lowest_free = dup(0);
+    int lowest_free = lowest_free_descriptor();
     CU_ASSERT_FATAL(lowest_free >= 0);
-    close(lowest_free);
     low = old;
     low.rlim_cur = (rlim_t)(lowest_free + spare);
     CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
@@ -974,13 +980,6 @@ static void let_go_at_third(void *arg) {
   sem_post(s->sem);
   support_thread_join(s->thread);
   await_gone(s->tid);
-}
-
-/* The descriptor open() would give next. */
-static int lowest_free_descriptor(void) {
-  int fd = dup(0);
-  close(fd);
-  return fd;
 }
 
 /* What a look reads of a thread (sched.h): a sleeping thread sleeps, this

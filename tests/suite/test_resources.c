@@ -707,6 +707,17 @@ static void readers_hold_their_batch(void) {
     if (!reader_holds_the_batch(62 + round % 2, round == ROUNDS - 1)) break;
 }
 
+/* Makes ports into fill[*n...] while the table has only its first chunk:
+ * returns the last, which grew the table, so it has the second chunk's first slot. */
+static HANDLE fill_until_grown(HANDLE *fill, int *n, int room) {
+  HANDLE last = NULL;
+  while (stats().table_slots == 64) {
+    CU_ASSERT_FATAL(*n < room);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(last = fill[(*n)++] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0));
+  }
+  return last;
+}
+
 /* The handle table's second chunk, emptied and made again.  Its first slot
  * is used three times and the others not at all: the chunk made again starts
  * that slot at the generation after its third (each generation is 1 << 26 in
@@ -718,11 +729,8 @@ static void chunk_made_again(void) {
   enum { SOME = 200, GEN = 26 };
   HANDLE fill[SOME], stale[3];
   int n = 0;
-  while (stats().table_slots == 64) { /* the port that grows the table has the new chunk's first slot */
-    CU_ASSERT_FATAL(n < SOME);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(fill[n++] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0));
-  }
-  stale[0] = fill[--n];
+  stale[0] = fill_until_grown(fill, &n, SOME);
+  n--;
   for (int use = 0; use < 3; use++) {
     CU_ASSERT_TRUE(CloseHandle(stale[use]));
     if (use < 2) {
@@ -739,11 +747,7 @@ static void chunk_made_again(void) {
   }
   CU_ASSERT_EQUAL(shrunk_early, 0);
   CU_ASSERT_EQUAL(shrunk_late, 0);
-  HANDLE again = NULL;
-  while (stats().table_slots == 64) {
-    CU_ASSERT_FATAL(n < SOME);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(again = fill[n++] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0));
-  }
+  HANDLE again = fill_until_grown(fill, &n, SOME);
   CU_ASSERT_PTR_EQUAL(again, (HANDLE)((uintptr_t)stale[2] + ((uintptr_t)1 << GEN)));
   for (int i = 0; i < 3; i++) {
     CU_ASSERT_FALSE(PostQueuedCompletionStatus(stale[i], 0, 0, NULL));
