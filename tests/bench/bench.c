@@ -28,6 +28,11 @@
  * while 10^6 are queued).  The heap is glibc's as a program gets it: no
  * mallopt, nothing touched in advance.
  *
+ * Before each repetition the bench times a cache line's round trip between
+ * the first two CPUs it may run on: what every hand-off between processors
+ * costs at that moment.  On a virtual machine it can change several-fold
+ * within a minute, so the table gives it per repetition.
+ *
  * Usage: `bench [--reps N] [--quick] [--json FILE] [--only WORKLOAD]`, or
  * `bench --count api|model N`
  * (N posts and gets, for callgrind's instruction count).  The table goes to
@@ -447,17 +452,17 @@ typedef struct pong {
   void *ping, *pong;
 } pong;
 
-static void pin_to_cpu0(void) {
+static void pin_to(int cpu) {
   cpu_set_t one;
   CPU_ZERO(&one);
-  CPU_SET(0, &one);
+  CPU_SET(cpu, &one);
   if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0) die("affinity");
 }
 
 static void *ponger(void *arg) {
   pong *p = arg;
   packet x;
-  pin_to_cpu0();
+  pin_to(0);
   while (p->o->get(p->ping, &x, 1, FOREVER) == 0 || x.lpCompletionKey != STOP_KEY) p->o->post(p->pong, &x);
   return NULL;
 }
@@ -473,7 +478,7 @@ static double ping_pong(const queue_ops *o, size_t rounds) {
   pong p = {o, o->create(), o->create()};
   cpu_set_t before;
   pthread_getaffinity_np(pthread_self(), sizeof before, &before);
-  pin_to_cpu0();
+  pin_to(0);
   pthread_t t;
   if (pthread_create(&t, NULL, ponger, &p) != 0) die("thread");
   double *lat = malloc(rounds * sizeof *lat);
@@ -514,6 +519,46 @@ static double memory_held(const queue_ops *o, int peak) {
   o->destroy(q);
   if (peak) return full > before ? (double)(full - before) / N : 0;
   return after > before ? (double)(after - before) : 0;
+}
+
+/* ---- The machine: a cache line between two CPUs ---- */
+
+enum { LINE_TRIPS = 100000 };
+/** The line two threads bounce: each waits for the other's count, then adds one. */
+static _Alignas(64) _Atomic unsigned long line;
+
+/* On CPU *arg, waits until the line holds an odd count, LINE_TRIPS times, and makes it even. */
+static void *line_echo(void *arg) {
+  pin_to(*(const int *)arg);
+  for (unsigned long i = 0; i < LINE_TRIPS; i++) {
+    while (atomic_load_explicit(&line, memory_order_acquire) != 2 * i + 1) continue;
+    atomic_store_explicit(&line, 2 * i + 2, memory_order_release);
+  }
+  return NULL;
+}
+
+/* A cache line's round trip between the first two CPUs this thread may use, in
+ * seconds; < 0 if it may use only one. */
+static double line_round_trip(void) {
+  cpu_set_t before;
+  int cpu[2], k = 0;
+  pthread_getaffinity_np(pthread_self(), sizeof before, &before);
+  for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+    if (CPU_ISSET(c, &before)) cpu[k++] = c;
+  if (k < 2) return -1;
+  atomic_store(&line, 0);
+  pthread_t echo;
+  if (pthread_create(&echo, NULL, line_echo, &cpu[1]) != 0) die("thread");
+  pin_to(cpu[0]);
+  double t0 = now();
+  for (unsigned long i = 0; i < LINE_TRIPS; i++) {
+    atomic_store_explicit(&line, 2 * i + 1, memory_order_release);
+    while (atomic_load_explicit(&line, memory_order_acquire) != 2 * i + 2) continue;
+  }
+  double trip = (now() - t0) / LINE_TRIPS;
+  pthread_join(echo, NULL);
+  pthread_setaffinity_np(pthread_self(), sizeof before, &before);
+  return trip;
 }
 
 /* ---- The run ---- */
@@ -589,15 +634,25 @@ int main(int argc, char **argv) {
   };
   enum { LOADS = sizeof loads / sizeof loads[0] };
   static double value[LOADS][CONTENDERS][MAX_REPS];
-  for (int r = 0; r < reps; r++) /* interleaved: every contender once per repetition */
+  double trip[MAX_REPS];
+  for (int r = 0; r < reps; r++) { /* interleaved: every contender once per repetition */
+    trip[r] = line_round_trip();
     for (int w = 0; w < LOADS; w++)
       for (int c = 0; c < CONTENDERS; c++)
         value[w][c][r] = only && strcmp(only, loads[w].name) ? -1 : run_one(&loads[w], &contenders[c]);
+  }
 
   FILE *out = json ? fopen(json, "w") : NULL;
   if (json && out == NULL) die(json);
-  if (out) fprintf(out, "{\"reps\": %d, \"quick\": %d, \"workloads\": [\n", reps, quick);
-  printf("median over %d repetitions of each contender's figure / the reference's, same repetition\n\n", reps);
+  if (out) fprintf(out, "{\"reps\": %d, \"quick\": %d, \"line_ns\": [", reps, quick);
+  printf("a cache line's round trip between two CPUs before each repetition, ns:");
+  for (int r = 0; r < reps; r++) {
+    if (trip[r] < 0) printf(" n/a (one CPU)");
+    else printf(" %.0f", trip[r] * 1e9);
+    if (out) fprintf(out, "%s%.1f", r ? ", " : "", trip[r] < 0 ? -1.0 : trip[r] * 1e9);
+  }
+  if (out) fprintf(out, "], \"workloads\": [\n");
+  printf("\nmedian over %d repetitions of each contender's figure / the reference's, same repetition\n\n", reps);
   printf("%-10s %-9s", "workload", "reference");
   for (int c = 0; c < CONTENDERS; c++) printf(" %8s", contenders[c].name);
   printf("   | absolute medians\n");

@@ -166,8 +166,12 @@ def main():
     for g in goals:
         print(f"bench: target: {g}")
     m = data["machine"]
+    trips = "a cache line's round trip between two CPUs before each repetition: " + (
+        ", ".join(f"{t:.0f}" for t in data["line_ns"]) + " ns" if min(data["line_ns"]) > 0 else "n/a (one CPU)")
+    print(f"bench: the machine: {trips}")
     with open(os.path.join(args.out, "report.md"), "w") as f:
-        f.write(f"# make bench\n\nMachine: {m['cpu']}, {m['cpus']} CPUs, Linux {m['kernel']}, {m['compiler']}.\n\n")
+        f.write(f"# make bench\n\nMachine: {m['cpu']}, {m['cpus']} CPUs, Linux {m['kernel']}, {m['compiler']}; "
+                f"{trips}.\n\n")
         f.write(f"{line}.\n\n![ratios](ratios.svg)\n\n| workload | unit | reference | " +
                 " | ".join(data["workloads"][0]["contenders"]) + " |\n")
         f.write("|---" * (3 + len(data["workloads"][0]["contenders"])) + "|\n")
