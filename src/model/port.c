@@ -13,8 +13,9 @@
  * wakes that one waiter after unlocking, so the woken thread does not block
  * again on the mutex; a post with nobody waiting makes no system call.  A
  * getter that finds the queue empty yields its processor once before its call
- * begins (yield_before_wait), and the lock spins a moment before it sleeps:
- * both for speed only.  When the count falls (a thread's exit, its call on
+ * begins (yield_before_wait), and a thread that finds the port's lock held
+ * yields its processor until the lock is free (lock_take): both for speed
+ * only.  When the count falls (a thread's exit, its call on
  * another port, its synchronous transfer), the top waiter takes the oldest
  * queued packet.
  *
@@ -67,7 +68,7 @@
  *   freed            after that grace period: the lock destroyed, the memory
  *                    free
  */
-/** glibc declares syscall(), for the futex calls, and the spinning mutex only with this. */
+/** glibc declares syscall(), for the futex calls, only with this. */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
@@ -152,7 +153,7 @@ struct block {
  * `last` in the tail and those of the spares. */
 struct mio__port {
   struct mio__object hdr;
-  pthread_mutex_t lock;
+  atomic_uint lock; /* 1 while a thread holds it (lock_take) */
   HANDLE handle;        /* the open handle, NULL once closed */
   struct block *head, *tail, *spare;
   size_t first, last, count;
@@ -167,6 +168,21 @@ struct mio__port {
 /** How often the top waiter looks at the counted threads while packets are
  *  held back (OS-RUN-5): two looks bound a release Windows would make at once. */
 #define LOOK_MS 10
+
+/* The port's lock (docs/model.md).  A thread that finds it held gives its
+ * processor away until it is free, instead of spinning on it or sleeping in
+ * the kernel: the holder runs on with the port's memory in its cache, and the
+ * processor goes to a thread with other work.  A holder does nothing that
+ * waits for long: it updates the port, allocates or frees memory, or wakes a
+ * waiter. */
+static void lock_take(struct mio__port *port) {
+  while (atomic_exchange_explicit(&port->lock, 1, memory_order_acquire) != 0)
+    while (atomic_load_explicit(&port->lock, memory_order_relaxed) != 0) sched_yield();
+}
+
+static void lock_drop(struct mio__port *port) {
+  atomic_store_explicit(&port->lock, 0, memory_order_release);
+}
 
 /* Packets dropped because their port's handle was closed, and ports not yet
  * freed, for iocp_model_stats(). */
@@ -219,10 +235,10 @@ static struct mio__port *last_find(HANDLE handle) {
   struct mio__port *port = (struct mio__port *)mio__handle_peek(handle, MIO__PORT);
   if (port != NULL) {
     mio__window(IOCP_MODEL_WINDOW_PEEKED);
-    pthread_mutex_lock(&port->lock);
+    lock_take(port);
     int open = port->handle == handle; /* NULL once closed meanwhile */
     if (open) mio__object_retain(&port->hdr); /* safe: the handle's own reference holds */
-    pthread_mutex_unlock(&port->lock);
+    lock_drop(port);
     if (!open) port = NULL;
   }
   mio__grace_leave(stretch);
@@ -242,9 +258,9 @@ static struct mio__port *port_lock(HANDLE handle) {
       last.port != NULL && last.handle == handle ? last.port : last_find(handle);
   if (port == NULL) return NULL;
   mio__window(IOCP_MODEL_WINDOW_PORT_LOOKUP);
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   if (port->handle == handle) return port;
-  pthread_mutex_unlock(&port->lock); /* closed meanwhile, or before this call */
+  lock_drop(port); /* closed meanwhile, or before this call */
   last_forget();
   return NULL;
 }
@@ -253,7 +269,7 @@ struct mio__object *mio__port_get(HANDLE handle) {
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return NULL;
   mio__object_retain(&port->hdr);
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   return &port->hdr;
 }
 
@@ -266,8 +282,6 @@ static struct mio__port *port_alloc(void) {
   port->hdr.type = MIO__PORT;
   port->hdr.close = port_close;
   port->hdr.destroy = port_destroy;
-  /* A lock that spins a moment before it sleeps (docs/model.md). */
-  port->lock = (pthread_mutex_t)PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
   return port;
 }
 
@@ -282,9 +296,9 @@ DWORD mio__port_create(HANDLE *out, DWORD concurrency) {
     port_destroy(&port->hdr);
     return error;
   }
-  pthread_mutex_lock(&port->lock); /* a caller may look the new handle up already */
+  lock_take(port); /* a caller may look the new handle up already */
   port->handle = handle;
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   *out = handle;
   return 0;
 }
@@ -479,12 +493,12 @@ static void runner_join(struct mio__port *port) {
 static void runner_leave(struct runner *r) {
   struct mio__port *port = r->port;
   struct waiter *w = NULL;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   if (r->prev != NULL) r->prev->next = r->next;
   else port->runners = r->next;
   if (r->next != NULL) r->next->prev = r->prev;
   if (r->counted) w = slot_give_up(port, r);
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   if (w != NULL) waiter_wake(w);
   r->port = NULL;
   mio__object_release(&port->hdr);
@@ -499,9 +513,9 @@ static void runner_exit(void *runner) {
 int mio__port_thread_waits(void) {
   struct mio__port *port = self.port;
   if (port == NULL || !self.counted) return 0; /* only this thread counts itself in */
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   struct waiter *w = slot_give_up(port, &self);
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   if (w != NULL) waiter_wake(w);
   return 1;
 }
@@ -509,9 +523,9 @@ int mio__port_thread_waits(void) {
 void mio__port_thread_runs(int counted) {
   struct mio__port *port = self.port; /* unchanged: only this thread changes it */
   if (!counted) return;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   count_in(port, &self); /* even past the limit, as Windows lets a thread that wakes run */
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
 }
 
 DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWORD bytes) {
@@ -525,7 +539,7 @@ DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWOR
   } else if ((w = handoff(port, &p)) == NULL && (error = queue_push(port, &p)) == 0) {
     look_on_top(port);
   }
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   if (w != NULL) waiter_wake(w);
   return error;
 }
@@ -533,20 +547,20 @@ DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWOR
 DWORD mio__port_reserve(struct mio__object *obj, size_t n) {
   struct mio__port *port = (struct mio__port *)obj;
   DWORD error = 0;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   while (error == 0 && port->handle != NULL && room(port) < port->reserved + n)
     error = spare_add(port);
   if (error == 0 && port->handle != NULL) port->reserved += n;
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   return error;
 }
 
 void mio__port_unreserve(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   assert(port->handle == NULL || port->reserved > 0);
   if (port->handle != NULL) port->reserved--;
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
 }
 
 /* Once the port's handle is closed the packet is dropped, as Windows drops
@@ -556,7 +570,7 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
   struct mio__port *port = (struct mio__port *)obj;
   struct packet p = {key, overlapped, status, bytes};
   struct waiter *w = NULL;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   if (port->handle == NULL) {
     atomic_fetch_add_explicit(&discarded, 1, memory_order_relaxed);
   } else {
@@ -567,7 +581,7 @@ void mio__port_complete(struct mio__object *obj, ULONG_PTR key, LPOVERLAPPED ove
       look_on_top(port);
     }
   }
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   if (w != NULL) waiter_wake(w);
 }
 
@@ -606,14 +620,14 @@ static void look(struct mio__port *port, struct waiter *w) {
   unsigned n = 0, waiting = 0;
   for (struct runner *r = port->runners; r != NULL && n < LOOK_MAX; r = r->next)
     if (r->counted) now[n++].tid = r->tid;
-  pthread_mutex_unlock(&port->lock); /* the reads take system calls */
+  lock_drop(port); /* the reads take system calls */
   for (unsigned i = 0; i < n; i++) {
     now[i].asleep = mio__thread_sleeps(now[i].tid, &now[i].ran);
     waiting += (unsigned)slept_through(w, &now[i]);
   }
   memcpy(w->sample, now, n * sizeof now[0]);
   w->seen = n;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   if (w->state != WAITER_LINKED || port->top != w || port->count == 0 ||
       port->running >= port->limit + waiting) /* the sleepers left out (OS-RUN-5) */
     return;
@@ -640,9 +654,9 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
     }
     if (futex_wait(&w->woken, word, until) != ETIMEDOUT) continue;
     if (until != &next) return 1;
-    pthread_mutex_lock(&port->lock);
+    lock_take(port);
     look(port, w);
-    pthread_mutex_unlock(&port->lock);
+    lock_drop(port);
   }
   return 0;
 }
@@ -654,7 +668,7 @@ static int waiter_sleep(struct mio__port *port, struct waiter *w, const struct t
  * packet has changed.  The model's choice, for speed only (docs/model.md).
  * Returns the port locked again, or NULL (6, OS-HANDLE-2) if it was closed meanwhile. */
 static struct mio__port *yield_before_wait(struct mio__port *port, HANDLE handle) {
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   sched_yield();
   return port_lock(handle);
 }
@@ -682,10 +696,10 @@ static DWORD port_wait(struct mio__port *port, HANDLE handle, OVERLAPPED_ENTRY *
   mio__blocked_add(1); /* linked: a post now hands its packet to this waiter */
   mio__object_retain(&port->hdr); /* for the lock after the sleep, whatever this thread's
                                      last port is by then (a test's window may name another) */
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   int timed_out = waiter_sleep(port, &w, ms == INFINITE ? NULL : &deadline);
   if (!timed_out) mio__window(IOCP_MODEL_WINDOW_WOKEN);
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   mio__blocked_add(-1);
   if (w.state == WAITER_LINKED) { /* timed out, still on this port's stack */
     waiter_unlink(port, &w);
@@ -713,7 +727,7 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
     return ERROR_INVALID_HANDLE;
   if (self.port != port) {
     if (self.port != NULL) { /* OS-RUN-2: the slot on the port it named before goes first */
-      pthread_mutex_unlock(&port->lock);
+      lock_drop(port);
       runner_leave(&self);
       if ((port = port_lock(handle)) == NULL) return ERROR_INVALID_HANDLE;
     }
@@ -727,7 +741,7 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
   if (wait) error = port_wait(port, handle, entries, count, ms, n);
   else count_in(port, &self);
   spares_trim(port); /* OS-MEM-1: "fewer than the reserved ones plus two blocks" */
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   if (wait) mio__object_release(&port->hdr); /* port_wait's reference */
   return error;
 }
@@ -736,7 +750,7 @@ DWORD mio__port_get_many(HANDLE handle, OVERLAPPED_ENTRY *entries, ULONG count, 
  * (IOCP-GM-10, OS-CLOSE-1). */
 static void port_close(struct mio__object *obj) {
   struct mio__port *port = (struct mio__port *)obj;
-  pthread_mutex_lock(&port->lock);
+  lock_take(port);
   struct waiter *w = port->top;
   port->top = NULL;
   port->handle = NULL;
@@ -746,7 +760,7 @@ static void port_close(struct mio__object *obj) {
   for (struct block *b = port->spare; b != NULL; port->spare = b) b = b->next, free(port->spare);
   port->tail = NULL;
   port->first = port->last = port->count = port->spares = port->reserved = 0;
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   while (w != NULL) {
     struct waiter *below = w->below; /* read before `w` may vanish */
     waiter_wake(w);
@@ -765,7 +779,7 @@ size_t mio__port_slots(HANDLE handle, size_t *reserved, size_t *vacant) {
   *vacant = room(port);
   for (struct block *b = port->head; b != NULL; b = b->next) slots += BLOCK;
   slots += port->spares * BLOCK;
-  pthread_mutex_unlock(&port->lock);
+  lock_drop(port);
   return slots;
 }
 
@@ -781,7 +795,6 @@ unsigned long long mio__port_discarded(void) {
 
 static void port_free(struct mio__retired *r) {
   struct mio__port *port = (struct mio__port *)r; /* the object's first member */
-  pthread_mutex_destroy(&port->lock);
   free(port);
   atomic_fetch_sub_explicit(&held, 1, memory_order_relaxed);
 }
