@@ -139,8 +139,8 @@ BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
  */
 BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped) {
-  DWORD error = mio__port_post(CompletionPort, dwCompletionKey, lpOverlapped,
-                               dwNumberOfBytesTransferred);
+  DWORD error = mio__port_post(CompletionPort, dwNumberOfBytesTransferred, dwCompletionKey,
+                               lpOverlapped);
   return error ? fail(error) : TRUE;
 }
 

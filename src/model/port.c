@@ -528,7 +528,7 @@ void mio__port_thread_runs(int counted) {
   lock_drop(port);
 }
 
-DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWORD bytes) {
+DWORD mio__port_post(HANDLE handle, DWORD bytes, ULONG_PTR key, LPOVERLAPPED overlapped) {
   struct packet p = {key, overlapped, 0, bytes};
   struct mio__port *port = port_lock(handle);
   if (port == NULL) return ERROR_INVALID_HANDLE;

@@ -30,12 +30,12 @@ struct mio__object *mio__port_get(HANDLE handle);
 /**
  * @brief Queues a posted packet, or hands it to the waiter that blocked last.
  * @param handle The port's handle.
+ * @param bytes The packet's byte count.
  * @param key The packet's key.
  * @param overlapped The packet's pointer, never dereferenced.
- * @param bytes The packet's byte count.
  * @return 0; 6 for a handle that is not an open port; 1450 when out of memory.
  */
-DWORD mio__port_post(HANDLE handle, ULONG_PTR key, LPOVERLAPPED overlapped, DWORD bytes);
+DWORD mio__port_post(HANDLE handle, DWORD bytes, ULONG_PTR key, LPOVERLAPPED overlapped);
 
 /**
  * @brief Dequeues up to @p count packets, waiting up to @p ms while the port
