@@ -181,6 +181,7 @@ static void lock_take(struct mio__port *port) {
 }
 
 static void lock_drop(struct mio__port *port) {
+  assert(atomic_load_explicit(&port->lock, memory_order_relaxed) == 1); /* held */
   atomic_store_explicit(&port->lock, 0, memory_order_release);
 }
 
