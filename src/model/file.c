@@ -240,6 +240,7 @@ static void watch(struct mio__file *file) {
 static void serve(struct mio__file *file, struct queue *q, int writing) {
   while (q->head != NULL) {
     struct request *r = q->head;
+    mio__window(IOCP_MODEL_WINDOW_READY);
     ssize_t n = transfer(file->fd, writing, r->buf + r->done, r->len - r->done);
     if (n == 0) return;
     if (n > 0) r->done += moved(r->len, n);

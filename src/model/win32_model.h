@@ -218,6 +218,9 @@ typedef enum {
   /** A look at a counted thread (OS-RUN-5) opened one of the thread's files in
    *  /proc and has not yet read it. */
   IOCP_MODEL_WINDOW_TASK_OPENED,
+  /** The I/O thread found a file's descriptor ready and has not yet moved the
+   *  bytes of the request waiting first (another writer may fill the pipe). */
+  IOCP_MODEL_WINDOW_READY,
   IOCP_MODEL_WINDOWS /**< How many windows there are. */
 } iocp_model_window;
 
@@ -227,8 +230,9 @@ typedef enum {
  *
  * A race that another thread wins only by chance (a close between a lookup
  * and a lock) happens on demand: @p fn is the other thread's call.  It runs
- * with no lock of the model held, except at IOCP_MODEL_WINDOW_RESERVED, where
- * the file's lock is held (a port may be closed there, the file may not), and
+ * with no lock of the model held, except at IOCP_MODEL_WINDOW_RESERVED and
+ * IOCP_MODEL_WINDOW_READY, where the file's lock is held (a port may be
+ * closed there, the file may not), and
  * at IOCP_MODEL_WINDOW_FLIPPED, where the grace period's lock is held (no port
  * may be closed there).
  * A second arming before the first ran replaces it; a NULL @p fn disarms.

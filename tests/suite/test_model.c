@@ -6,15 +6,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,6 +260,78 @@ static void *write_late(void *arg) {
   return NULL;
 }
 
+/* The other writer of a pipe: at the window it writes `len` bytes, and says how many went. */
+struct other_writer {
+  int fd;
+  const char *bytes;
+  size_t len;
+  atomic_long wrote;
+};
+
+static void write_other(void *arg) {
+  struct other_writer *o = arg;
+  atomic_store(&o->wrote, (long)write(o->fd, o->bytes, o->len));
+}
+
+/* Waits up to 10 s until `fd` has `want` bytes to read; whether it has. */
+static int bytes_waiting(int fd, int want) {
+  int have = 0;
+  for (int ms = 0; ms < 10000 && ioctl(fd, FIONREAD, &have) == 0 && have < want; ms++)
+    support_sleep_ms(1);
+  return have == want;
+}
+
+/* Reads exactly `len` bytes, each within 10 s; whether they came. */
+static int read_all(int fd, char *buf, size_t len) {
+  for (size_t got = 0; got < len;) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    ssize_t r = poll(&p, 1, 10000) == 1 ? read(fd, buf + got, len - got) : -1;
+    if (r <= 0) return 0;
+    got += (size_t)r;
+  }
+  return 1;
+}
+
+/* A waiting write that one transfer moves a single byte of goes on until every
+ * byte has moved.  The pipe holds one page.  As the I/O thread comes to move
+ * the request's bytes, another writer fills the page but for one byte, and
+ * Linux merges the request's odd byte into it: the transfer moves 1 byte. */
+static void one_byte_moved(mio_completion_port *port) {
+  const int page = (int)sysconf(_SC_PAGESIZE);
+  const size_t len = (size_t)page + 1; /* one page and the odd byte */
+  char *request = malloc(len), *filler = malloc((size_t)page), *got = malloc(2 * (size_t)page);
+  CU_ASSERT_FATAL(request != NULL && filler != NULL && got != NULL);
+  for (size_t i = 0; i < len; i++) request[i] = (char)('a' + i % 26);
+  memset(filler, '.', (size_t)page);
+  int p[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+  CU_ASSERT_EQUAL_FATAL(fcntl(p[1], F_SETPIPE_SZ, page), page);
+  struct other_writer other = {dup(p[1]), filler, (size_t)page - 1, 0};
+  CU_ASSERT_FATAL(other.fd >= 0);
+  CU_ASSERT_EQUAL_FATAL(write(other.fd, filler, (size_t)page), page); /* full */
+  HANDLE w = support_track(iocp_model_handle_from_fd(p[1], FILE_FLAG_OVERLAPPED));
+  CU_ASSERT_EQUAL_FATAL(support_associate(port, 4, w), 0);
+  static OVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  CU_ASSERT_FALSE(WriteFile(w, request, (DWORD)len, NULL, &ov));
+  CU_ASSERT_EQUAL_FATAL(GetLastError(), ERROR_IO_PENDING);
+  iocp_model_on_window(IOCP_MODEL_WINDOW_READY, write_other, &other);
+  CU_ASSERT_FATAL(read_all(p[0], got, (size_t)page)); /* room: the I/O thread moves on */
+  CU_ASSERT_FATAL(bytes_waiting(p[0], page)); /* the other's bytes and the request's first */
+  CU_ASSERT_EQUAL(atomic_load(&other.wrote), page - 1);
+  CU_ASSERT_FATAL(read_all(p[0], got, (size_t)page));
+  struct arrivals arrived = {{&ov, NULL}, {0, 0}, {0, 0}};
+  CU_ASSERT_EQUAL_FATAL(await_packet(port, &arrived, 0), len); /* complete only now */
+  CU_ASSERT_FATAL(read_all(p[0], got + page, (size_t)page));
+  CU_ASSERT_EQUAL(memcmp(got, filler, (size_t)page - 1), 0);
+  CU_ASSERT_EQUAL(memcmp(got + page - 1, request, len), 0);
+  CU_ASSERT_TRUE(support_close_handle(w));
+  close(other.fd);
+  close(p[0]);
+  free(request);
+  free(filler);
+  free(got);
+}
 
 /** @verifies{OS-FILE-4} */
 void test_os_file_4(void) {
@@ -288,6 +363,7 @@ void test_os_file_4(void) {
   }
   CU_ASSERT_EQUAL(read_total, BIG);
   CU_ASSERT_EQUAL(await_packet(&port, &arrived, 1), BIG);
+  one_byte_moved(&port);
   /* A write to a pipe whose reader is closed: 232, and the process lives on. */
   CU_ASSERT_TRUE(support_close_handle(r));
   sigset_t mask_before, mask_after, pending;
