@@ -3,7 +3,7 @@
  * @brief The completion port kernel object of the POSIX model.
  *
  * A port is a FIFO queue of packets, a LIFO stack of blocked waiters, the
- * threads associated with it, and one mutex.  An associated thread is counted
+ * threads associated with it, and one lock.  An associated thread is counted
  * in `running` while it waits neither on the port nor where the model sees it
  * (KQUEUE's CurrentCount, in Windows's terms), and a waiter is released only
  * while `running` is below the concurrency value (OS-RUN-1).  A waiter blocks
@@ -11,7 +11,7 @@
  * the count allows is handed straight to the top waiter (the one that blocked
  * last, as Windows releases them) and never enters the queue.  The poster
  * wakes that one waiter after unlocking, so the woken thread does not block
- * again on the mutex; a post with nobody waiting makes no system call.  A
+ * again on the lock; a post with nobody waiting makes no system call.  A
  * getter that finds the queue empty yields its processor once before its call
  * begins (yield_before_wait), and a thread that finds the port's lock held
  * yields its processor until the lock is free (lock_take): both for speed
@@ -65,8 +65,7 @@
  *                    before the close finds `handle` changed under the lock (6)
  *   retired          port_destroy, at the last reference: waiting for the
  *                    lookups that may have found it to end
- *   freed            after that grace period: the lock destroyed, the memory
- *                    free
+ *   freed            after that grace period: the memory free
  */
 /** glibc declares syscall(), for the futex calls, only with this. */
 #define _GNU_SOURCE

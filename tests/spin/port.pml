@@ -1,7 +1,7 @@
 /*
  * The completion port's waiter and close protocol (src/model/port.c), for SPIN.
  *
- * What is modelled: the port's mutex; the ring of packets; the LIFO stack of
+ * What is modelled: the port's lock; the ring of packets; the LIFO stack of
  * blocked waiters; the hand-off of a packet straight to the top waiter, and
  * the waker's store to the waiter's futex word after unlocking, which the
  * waiter waits for before it returns; waits with no timeout, a finite one
