@@ -294,8 +294,10 @@ static int read_all(int fd, char *buf, size_t len) {
 
 /* A waiting write that one transfer moves a single byte of goes on until every
  * byte has moved.  The pipe holds one page.  As the I/O thread comes to move
- * the request's bytes, another writer fills the page but for one byte, and
- * Linux merges the request's odd byte into it: the transfer moves 1 byte. */
+ * the request's bytes, another writer fills the page but for one byte.  Linux
+ * adds the part of a write past its whole pages to the pipe's last page when
+ * it fits, and a full pipe ends a non-blocking write there (pipe_write in
+ * https://github.com/torvalds/linux/blob/v6.1/fs/pipe.c): the transfer moves 1. */
 static void one_byte_moved(mio_completion_port *port) {
   const int page = (int)sysconf(_SC_PAGESIZE);
   const size_t len = (size_t)page + 1; /* one page and the odd byte */
