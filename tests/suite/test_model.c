@@ -273,8 +273,9 @@ static void write_other(void *arg) {
   atomic_store(&o->wrote, (long)write(o->fd, o->bytes, o->len));
 }
 
-/* Waits up to 10 s until `fd` has `want` bytes to read; whether it has. */
-static int bytes_waiting(int fd, int want) {
+/* Waits up to 10 s until `fd` has `want` bytes to read; whether it has.  (test_resources.c's
+ * bytes_waiting() reads the count once; this one waits for it.) */
+static int await_bytes(int fd, int want) {
   int have = 0;
   for (int ms = 0; ms < 10000 && ioctl(fd, FIONREAD, &have) == 0 && have < want; ms++)
     support_sleep_ms(1);
@@ -292,7 +293,7 @@ static int read_all(int fd, char *buf, size_t len) {
   return 1;
 }
 
-/* A waiting write that one transfer moves a single byte of goes on until every
+/* OS-FILE-4: a waiting write that one transfer moves a single byte of goes on until every
  * byte has moved.  The pipe holds one page.  As the I/O thread comes to move
  * the request's bytes, another writer fills the page but for one byte.  Linux
  * adds the part of a write past its whole pages to the pipe's last page when
@@ -319,7 +320,7 @@ static void one_byte_moved(mio_completion_port *port) {
   CU_ASSERT_EQUAL_FATAL(GetLastError(), ERROR_IO_PENDING);
   iocp_model_on_window(IOCP_MODEL_WINDOW_READY, write_other, &other);
   CU_ASSERT_FATAL(read_all(p[0], got, (size_t)page)); /* room: the I/O thread moves on */
-  CU_ASSERT_FATAL(bytes_waiting(p[0], page)); /* the other's bytes and the request's first */
+  CU_ASSERT_FATAL(await_bytes(p[0], page)); /* the other's bytes and the request's first */
   CU_ASSERT_EQUAL(atomic_load(&other.wrote), page - 1);
   CU_ASSERT_FATAL(read_all(p[0], got, (size_t)page));
   struct arrivals arrived = {{&ov, NULL}, {0, 0}, {0, 0}};
